@@ -1,0 +1,88 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/eventgate/eventgate/internal/event"
+)
+
+// subscriptionSpec is the part of a subscription that implementations keep
+// as one JSON document: it grows with new channel and filter settings
+// without a migration.
+type subscriptionSpec struct {
+	Channel        event.Channel     `json:"channel"`
+	Filter         event.Filter      `json:"filter"`
+	RetryPolicy    event.RetryPolicy `json:"retry_policy"`
+	MaxConcurrency int               `json:"max_concurrency"`
+}
+
+// EncodeSubscription returns the JSON documents an implementation stores
+// for a subscription's settings and its secrets.
+func EncodeSubscription(s *event.Subscription) (spec, secrets []byte, err error) {
+	spec, err = json.Marshal(subscriptionSpec{s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency})
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets, err = json.Marshal(s.Secrets)
+	return spec, secrets, err
+}
+
+// DecodeSubscription fills s from the documents EncodeSubscription made.
+func DecodeSubscription(s *event.Subscription, spec, secrets []byte) error {
+	var sp subscriptionSpec
+	if err := json.Unmarshal(spec, &sp); err != nil {
+		return fmt.Errorf("subscription %s: bad spec: %w", s.ID, err)
+	}
+	s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency = sp.Channel, sp.Filter, sp.RetryPolicy, sp.MaxConcurrency
+	if err := json.Unmarshal(secrets, &s.Secrets); err != nil {
+		return fmt.Errorf("subscription %s: bad secrets: %w", s.ID, err)
+	}
+	return nil
+}
+
+// DecodeEnvelope parses a stored envelope back into an event.
+func DecodeEnvelope(b []byte) (*event.Event, error) {
+	var e event.Event
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("stored event envelope: %w", err)
+	}
+	return &e, nil
+}
+
+// Cursors are opaque to clients: base64 of a position the store understands.
+
+// EncodeCursor makes a cursor from a position.
+func EncodeCursor(pos string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(pos))
+}
+
+// DecodeCursor reads a cursor back; "" reads as "".
+func DecodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", fmt.Errorf("%w: invalid cursor %q: use the \"next\" value of the previous page", ErrBadCursor, c)
+	}
+	return string(b), nil
+}
+
+// DecodeSeqCursor reads a cursor that holds a sequence number; "" reads as 0.
+func DecodeSeqCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	pos, err := DecodeCursor(c)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(pos, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%w: invalid cursor %q: use the \"next\" value of the previous page", ErrBadCursor, c)
+	}
+	return n, nil
+}
+
+// ErrBadCursor is a cursor the store did not make.
+var ErrBadCursor = fmt.Errorf("bad cursor")

@@ -1,0 +1,99 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, limit int) ([]*store.Job, error) {
+	var jobs []*store.Job
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		jobs = jobs[:0]
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.subscription_id, d.attempts, d.cycle_attempts, d.cycle_start, e.envelope
+			FROM deliveries d JOIN events e ON e.id = d.event_id
+			WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`, micros(now), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var j store.Job
+			var cycleStart int64
+			if err := rows.Scan(&j.DeliveryID, &j.EventID, &j.SubscriptionID, &j.Attempts, &j.CycleAttempts, &cycleStart, &j.Envelope); err != nil {
+				rows.Close()
+				return err
+			}
+			j.CycleStart = fromMicros(cycleStart)
+			jobs = append(jobs, &j)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		claim, err := tx.PrepareContext(ctx, `UPDATE deliveries SET lease_owner = ?, due_at = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if _, err := claim.ExecContext(ctx, lease.Owner, micros(lease.Until), j.DeliveryID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return jobs, err
+}
+
+func (s *Store) ExtendLeases(ctx context.Context, lease store.Lease) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE deliveries SET due_at = ? WHERE lease_owner = ? AND due_at IS NOT NULL`, micros(lease.Until), lease.Owner)
+	return err
+}
+
+func (s *Store) ReleaseAllLeases(ctx context.Context) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE deliveries SET lease_owner = NULL WHERE lease_owner IS NOT NULL`)
+	return err
+}
+
+func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outcome) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		insertAttempt, err := tx.PrepareContext(ctx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		record, err := tx.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
+			last_error = ?, last_status_code = ?, due_at = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`)
+		if err != nil {
+			return err
+		}
+		// A released delivery is due now, or parked if its subscription stopped sending meanwhile.
+		release, err := tx.PrepareContext(ctx, `UPDATE deliveries SET lease_owner = NULL,
+			due_at = CASE WHEN (SELECT status FROM subscriptions WHERE id = deliveries.subscription_id) = 'active' THEN ? END
+			WHERE id = ? AND lease_owner = ?`)
+		if err != nil {
+			return err
+		}
+		for _, o := range outcomes {
+			if o.Attempt == nil {
+				if _, err := release.ExecContext(ctx, micros(o.Now), o.DeliveryID, owner); err != nil {
+					return err
+				}
+				continue
+			}
+			a := o.Attempt
+			if _, err := insertAttempt.ExecContext(ctx, a.ID, a.DeliveryID, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseBody, a.Error); err != nil {
+				return err
+			}
+			var due any
+			if o.Status == event.Failed {
+				due = micros(o.NextAttemptAt)
+			}
+			if _, err := record.ExecContext(ctx, o.Status, a.Error, a.StatusCode, due, micros(a.At), o.DeliveryID, owner); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,130 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*store.Append) error {
+	now := time.Now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		findKey, err := tx.PrepareContext(ctx, `SELECT event_id FROM idempotency_keys WHERE key = ? AND created_at > ?`)
+		if err != nil {
+			return err
+		}
+		findID, err := tx.PrepareContext(ctx, `SELECT id FROM events WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		insertEvent, err := tx.PrepareContext(ctx, `INSERT INTO events (id, type, received_at, envelope) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		insertKey, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO idempotency_keys (key, event_id, created_at) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		insertDelivery, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
+			VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		windowStart := micros(now.Add(-store.IdempotencyWindow))
+		for _, a := range entries {
+			if a.IdempotencyKey != "" {
+				a.DuplicateOf, err = lookup(ctx, findKey, a.IdempotencyKey, windowStart)
+				if err != nil {
+					return err
+				}
+			}
+			if a.DuplicateOf == "" && a.ClientID {
+				if a.DuplicateOf, err = lookup(ctx, findID, a.Event.ID); err != nil {
+					return err
+				}
+			}
+			if a.DuplicateOf != "" {
+				continue
+			}
+			if _, err := insertEvent.ExecContext(ctx, a.Event.ID, a.Event.Type, micros(now), a.Envelope); err != nil {
+				return err
+			}
+			if a.IdempotencyKey != "" {
+				if _, err := insertKey.ExecContext(ctx, a.IdempotencyKey, a.Event.ID, micros(now)); err != nil {
+					return err
+				}
+			}
+			for _, d := range a.Deliveries {
+				c := micros(d.CreatedAt)
+				if _, err := insertDelivery.ExecContext(ctx, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// lookup returns the single string a query finds, or "" when it finds none.
+func lookup(ctx context.Context, stmt *sql.Stmt, args ...any) (string, error) {
+	var v string
+	err := stmt.QueryRowContext(ctx, args...).Scan(&v)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return v, err
+}
+
+func (s *Store) GetEvent(ctx context.Context, id string) (*event.Event, error) {
+	var env []byte
+	if err := s.r.QueryRowContext(ctx, `SELECT envelope FROM events WHERE id = ?`, id).Scan(&env); err != nil {
+		return nil, notFound(err)
+	}
+	return store.DecodeEnvelope(env)
+}
+
+func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]*event.Event, string, error) {
+	after, err := store.DecodeSeqCursor(q.After)
+	if err != nil {
+		return nil, "", err
+	}
+	if after == 0 {
+		after = 1<<63 - 1
+	}
+	query := `SELECT seq, envelope FROM events WHERE seq < ?`
+	args := []any{after}
+	if q.Type != "" {
+		query += ` AND type = ?`
+		args = append(args, q.Type)
+	}
+	query += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, q.N()+1)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []*event.Event
+	var lastSeq int64
+	for rows.Next() {
+		var env []byte
+		if err := rows.Scan(&lastSeq, &env); err != nil {
+			return nil, "", err
+		}
+		if len(out) == q.N() {
+			// One row more than asked: there is a next page, starting after the last kept row.
+			// The next page starts with that row: seq < lastSeq+1.
+			return out, store.EncodeCursor(strconv.FormatInt(lastSeq+1, 10)), rows.Err()
+		}
+		e, err := store.DecodeEnvelope(env)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, e)
+	}
+	return out, "", rows.Err()
+}

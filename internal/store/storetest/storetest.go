@@ -1,0 +1,506 @@
+// Package storetest is the behaviour suite every store.Store implementation
+// must pass. It is written once, against the interface.
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// Opener returns a fresh, empty store for one test.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Opener) {
+	tests := map[string]func(*testing.T, store.Store){
+		"Subscriptions":          testSubscriptions,
+		"SubscriptionPagination": testSubscriptionPagination,
+		"AppendAndRead":          testAppendAndRead,
+		"Idempotency":            testIdempotency,
+		"EventPagination":        testEventPagination,
+		"LeasesAndClaims":        testLeasesAndClaims,
+		"SettleOutcomes":         testSettleOutcomes,
+		"PauseParksDeliveries":   testPauseParks,
+		"RetryAndRedrive":        testRetryAndRedrive,
+		"DeleteCascades":         testDeleteCascades,
+		"Keys":                   testKeys,
+	}
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+func newSubscription(t *testing.T, s store.Store, name string) *event.Subscription {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	sub := &event.Subscription{
+		ID: event.NewID(event.PrefixSubscription), Name: name,
+		Channel:   event.Channel{Type: "webhook", URL: "https://example.com/hook", Headers: map[string]string{"X-Team": "a"}},
+		Filter:    event.Filter{EventTypes: []string{"order.*"}},
+		Secrets:   []event.Secret{{Value: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	sub.ApplyDefaults()
+	if err := s.CreateSubscription(ctx, sub); err != nil {
+		t.Fatalf("CreateSubscription: %v", err)
+	}
+	return sub
+}
+
+// publish appends one event with a delivery to each subscription, leased by owner.
+func publish(t *testing.T, s store.Store, lease store.Lease, typ string, subs ...*event.Subscription) *store.Append {
+	t.Helper()
+	a := newAppend(typ, subs...)
+	if err := s.AppendEvents(ctx, lease, []*store.Append{a}); err != nil {
+		t.Fatalf("AppendEvents: %v", err)
+	}
+	return a
+}
+
+func newAppend(typ string, subs ...*event.Subscription) *store.Append {
+	e := &event.Event{ID: event.NewID(event.PrefixEvent), Type: typ, Time: time.Now().UTC(), Data: json.RawMessage(`{"n":1}`)}
+	env, _ := e.Envelope()
+	a := &store.Append{Event: e, Envelope: env}
+	for _, sub := range subs {
+		a.Deliveries = append(a.Deliveries, &event.Delivery{
+			ID: event.NewID(event.PrefixDelivery), EventID: e.ID, SubscriptionID: sub.ID,
+			Status: event.Pending, CreatedAt: time.Now().UTC(),
+		})
+	}
+	return a
+}
+
+func mustDelivery(t *testing.T, s store.Store, id string) *event.Delivery {
+	t.Helper()
+	d, err := s.GetDelivery(ctx, id)
+	if err != nil {
+		t.Fatalf("GetDelivery(%s): %v", id, err)
+	}
+	return d
+}
+
+func wantStatus(t *testing.T, s store.Store, id string, want event.DeliveryStatus) *event.Delivery {
+	t.Helper()
+	d := mustDelivery(t, s, id)
+	if d.Status != want {
+		t.Fatalf("delivery %s status = %s, want %s", id, d.Status, want)
+	}
+	return d
+}
+
+func claimIDs(t *testing.T, s store.Store, lease store.Lease, now time.Time) map[string]*store.Job {
+	t.Helper()
+	jobs, err := s.ClaimDue(ctx, lease, now, 100)
+	if err != nil {
+		t.Fatalf("ClaimDue: %v", err)
+	}
+	out := map[string]*store.Job{}
+	for _, j := range jobs {
+		out[j.DeliveryID] = j
+	}
+	return out
+}
+
+func attempt(deliveryID string, code int, errText string) *event.Attempt {
+	return &event.Attempt{ID: event.NewID(event.PrefixAttempt), DeliveryID: deliveryID, At: time.Now().UTC(), StatusCode: code, Latency: 1500 * time.Microsecond, ResponseBody: "ok", Error: errText}
+}
+
+func testSubscriptions(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "orders")
+	got, err := s.GetSubscription(ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "orders" || got.Channel.URL != sub.Channel.URL || got.Channel.Headers["X-Team"] != "a" ||
+		got.Filter.EventTypes[0] != "order.*" || got.RetryPolicy != sub.RetryPolicy || got.MaxConcurrency != event.DefaultMaxConcurrency ||
+		len(got.Secrets) != 1 || got.Secrets[0].Value != sub.Secrets[0].Value || !got.CreatedAt.Equal(sub.CreatedAt) || got.Status != event.Active {
+		t.Fatalf("round trip changed the subscription:\n got %+v\nwant %+v", got, sub)
+	}
+	got.Name, got.Status, got.StatusReason = "renamed", event.Disabled, "410 Gone"
+	if err := s.UpdateSubscription(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.GetSubscription(ctx, sub.ID)
+	if again.Name != "renamed" || again.Status != event.Disabled || again.StatusReason != "410 Gone" {
+		t.Fatalf("update not stored: %+v", again)
+	}
+	all, err := s.AllSubscriptions(ctx)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("AllSubscriptions = %d, %v", len(all), err)
+	}
+	if _, err := s.GetSubscription(ctx, "sub_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing subscription: %v, want ErrNotFound", err)
+	}
+	missing := *got
+	missing.ID = "sub_missing"
+	if err := s.UpdateSubscription(ctx, &missing); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update missing: %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSubscription(ctx, sub.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second delete: %v, want ErrNotFound", err)
+	}
+}
+
+func testSubscriptionPagination(t *testing.T, s store.Store) {
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, newSubscription(t, s, fmt.Sprint("s", i)).ID)
+	}
+	var seen []string
+	page := store.Page{Limit: 2}
+	for range 10 {
+		subs, next, err := s.ListSubscriptions(ctx, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sub := range subs {
+			seen = append(seen, sub.ID)
+		}
+		if next == "" {
+			break
+		}
+		page.After = next
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(reverse(ids)) {
+		t.Fatalf("pages gave %v, want newest first %v", seen, reverse(ids))
+	}
+	if _, _, err := s.ListSubscriptions(ctx, store.Page{After: "!!not-a-cursor"}); !errors.Is(err, store.ErrBadCursor) {
+		t.Fatalf("bad cursor: %v, want ErrBadCursor", err)
+	}
+}
+
+func reverse(in []string) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[len(in)-1-i] = v
+	}
+	return out
+}
+
+func testAppendAndRead(t *testing.T, s store.Store) {
+	a, b := newSubscription(t, s, "a"), newSubscription(t, s, "b")
+	lease := store.Lease{Owner: "node-1", Until: time.Now().Add(time.Minute)}
+	ap := publish(t, s, lease, "order.created", a, b)
+	e, err := s.GetEvent(ctx, ap.Event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Type != "order.created" || string(e.Data) != `{"n":1}` {
+		t.Fatalf("event read back as %+v", e)
+	}
+	ds, _, err := s.ListDeliveries(ctx, store.DeliveryQuery{EventID: e.ID})
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("deliveries of event: %d, %v", len(ds), err)
+	}
+	for _, d := range ds {
+		if d.Status != event.Pending || d.Attempts != 0 {
+			t.Fatalf("new delivery %+v", d)
+		}
+	}
+	ds, _, _ = s.ListDeliveries(ctx, store.DeliveryQuery{SubscriptionID: a.ID, Status: event.Pending})
+	if len(ds) != 1 || ds[0].SubscriptionID != a.ID {
+		t.Fatalf("filter by subscription and status: %+v", ds)
+	}
+	if _, err := s.GetEvent(ctx, "evt_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing event: %v", err)
+	}
+	if _, err := s.GetDelivery(ctx, "dlv_missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing delivery: %v", err)
+	}
+}
+
+func testIdempotency(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	first := newAppend("order.created", sub)
+	first.IdempotencyKey = "key-1"
+	sameKey := newAppend("order.created", sub)
+	sameKey.IdempotencyKey = "key-1"
+	if err := s.AppendEvents(ctx, lease, []*store.Append{first, sameKey}); err != nil {
+		t.Fatal(err)
+	}
+	if first.DuplicateOf != "" || sameKey.DuplicateOf != first.Event.ID {
+		t.Fatalf("same key in one batch: first dup=%q second dup=%q, want second = %s", first.DuplicateOf, sameKey.DuplicateOf, first.Event.ID)
+	}
+	clientID := newAppend("order.created", sub)
+	clientID.Event.ID, clientID.ClientID = "order-42-created", true
+	repeat := newAppend("order.created", sub)
+	repeat.Event.ID, repeat.ClientID = "order-42-created", true
+	if err := s.AppendEvents(ctx, lease, []*store.Append{clientID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendEvents(ctx, lease, []*store.Append{repeat}); err != nil {
+		t.Fatal(err)
+	}
+	if repeat.DuplicateOf != "order-42-created" {
+		t.Fatalf("repeated client id: DuplicateOf = %q", repeat.DuplicateOf)
+	}
+	ds, _, _ := s.ListDeliveries(ctx, store.DeliveryQuery{SubscriptionID: sub.ID})
+	if len(ds) != 2 {
+		t.Fatalf("duplicates created deliveries: %d, want 2", len(ds))
+	}
+}
+
+func testEventPagination(t *testing.T, s store.Store) {
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	var orders []string
+	for i := range 7 {
+		typ := "order.created"
+		if i%2 == 1 {
+			typ = "invoice.paid"
+		}
+		a := publish(t, s, lease, typ)
+		if typ == "order.created" {
+			orders = append(orders, a.Event.ID)
+		}
+	}
+	var seen []string
+	q := store.EventQuery{Type: "order.created", Page: store.Page{Limit: 3}}
+	for range 10 {
+		evs, next, err := s.ListEvents(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			seen = append(seen, e.ID)
+		}
+		if next == "" {
+			break
+		}
+		q.After = next
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(reverse(orders)) {
+		t.Fatalf("pages gave %v, want %v", seen, reverse(orders))
+	}
+	all, _, _ := s.ListEvents(ctx, store.EventQuery{})
+	if len(all) != 7 {
+		t.Fatalf("all events: %d, want 7", len(all))
+	}
+}
+
+func testLeasesAndClaims(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	now := time.Now()
+	mine := store.Lease{Owner: "node-1", Until: now.Add(30 * time.Second)}
+	ap := publish(t, s, mine, "order.created", sub)
+	id := ap.Deliveries[0].ID
+	other := store.Lease{Owner: "node-2", Until: now.Add(time.Hour)}
+	if got := claimIDs(t, s, other, now); len(got) != 0 {
+		t.Fatalf("a fresh delivery leased by its creator was claimed by another node: %v", got)
+	}
+	if err := s.ExtendLeases(ctx, store.Lease{Owner: "node-1", Until: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimIDs(t, s, other, now.Add(45*time.Second)); len(got) != 0 {
+		t.Fatalf("an extended lease was claimed before it expired: %v", got)
+	}
+	got := claimIDs(t, s, other, now.Add(61*time.Second))
+	j := got[id]
+	if j == nil {
+		t.Fatalf("an expired lease was not taken over: %v", got)
+	}
+	if j.EventID != ap.Event.ID || j.SubscriptionID != sub.ID || string(j.Envelope) != string(ap.Envelope) {
+		t.Fatalf("claimed job %+v", j)
+	}
+	if again := claimIDs(t, s, mine, now.Add(2*time.Minute)); len(again) != 0 {
+		t.Fatalf("a delivery was claimed twice within the lease: %v", again)
+	}
+	// The old owner's late outcome must not overwrite the new owner's claim.
+	if err := s.Settle(ctx, "node-1", []*store.Outcome{{DeliveryID: id, Attempt: attempt(id, 200, ""), Status: event.Succeeded}}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, s, id, event.Pending)
+	if err := s.Settle(ctx, "node-2", []*store.Outcome{{DeliveryID: id, Attempt: attempt(id, 200, ""), Status: event.Succeeded}}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, s, id, event.Succeeded)
+
+	// A node that owns the store alone may drop every lease at start.
+	ap2 := publish(t, s, mine, "order.created", sub)
+	if err := s.ReleaseAllLeases(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The lease is gone, but the delivery stays due at its old lease expiry.
+	if got := claimIDs(t, s, other, now.Add(31*time.Second)); got[ap2.Deliveries[0].ID] == nil {
+		t.Fatalf("released delivery not claimable: %v", got)
+	}
+}
+
+func testSettleOutcomes(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	now := time.Now()
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	ap := publish(t, s, lease, "order.created", sub, sub, sub)
+	ok, retry, dead := ap.Deliveries[0].ID, ap.Deliveries[1].ID, ap.Deliveries[2].ID
+	next := now.Add(10 * time.Second)
+	err := s.Settle(ctx, "n", []*store.Outcome{
+		{DeliveryID: ok, Attempt: attempt(ok, 204, ""), Status: event.Succeeded},
+		{DeliveryID: retry, Attempt: attempt(retry, 500, "HTTP 500"), Status: event.Failed, NextAttemptAt: next},
+		{DeliveryID: dead, Attempt: attempt(dead, 0, "connection refused"), Status: event.Dead},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := wantStatus(t, s, ok, event.Succeeded)
+	if d.Attempts != 1 || d.LastStatusCode != 204 {
+		t.Fatalf("succeeded delivery %+v", d)
+	}
+	d = wantStatus(t, s, retry, event.Failed)
+	if d.NextAttemptAt == nil || d.NextAttemptAt.Sub(next).Abs() > time.Millisecond || d.LastError != "HTTP 500" {
+		t.Fatalf("failed delivery %+v", d)
+	}
+	wantStatus(t, s, dead, event.Dead)
+	atts, err := s.ListAttempts(ctx, retry)
+	if err != nil || len(atts) != 1 || atts[0].StatusCode != 500 || atts[0].Latency != 1500*time.Microsecond || atts[0].ResponseBody != "ok" {
+		t.Fatalf("attempts: %+v, %v", atts, err)
+	}
+	// Only the failed one comes due again, and only when its time comes.
+	if got := claimIDs(t, s, lease, now.Add(5*time.Second)); len(got) != 0 {
+		t.Fatalf("claimed before due: %v", got)
+	}
+	got := claimIDs(t, s, lease, now.Add(11*time.Second))
+	if len(got) != 1 || got[retry] == nil || got[retry].Attempts != 1 || got[retry].CycleAttempts != 1 {
+		t.Fatalf("due claim: %+v", got)
+	}
+	// A release makes it due at once, with no attempt recorded.
+	if err := s.Settle(ctx, "n", []*store.Outcome{{DeliveryID: retry, Now: now.Add(12 * time.Second)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimIDs(t, s, lease, now.Add(12*time.Second)); got[retry] == nil {
+		t.Fatalf("released delivery not due: %v", got)
+	}
+	if atts, _ := s.ListAttempts(ctx, retry); len(atts) != 1 {
+		t.Fatalf("release recorded an attempt: %d", len(atts))
+	}
+}
+
+func testPauseParks(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	now := time.Now()
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	waiting := publish(t, s, lease, "order.created", sub).Deliveries[0].ID
+	leased := publish(t, s, lease, "order.created", sub).Deliveries[0].ID
+	if err := s.Settle(ctx, "n", []*store.Outcome{{DeliveryID: waiting, Now: now}}); err != nil {
+		t.Fatal(err)
+	}
+	sub.Status, sub.UpdatedAt = event.Paused, now
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	// The leased one is released while paused: it parks too.
+	if err := s.Settle(ctx, "n", []*store.Outcome{{DeliveryID: leased, Now: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimIDs(t, s, lease, now.Add(time.Hour)); len(got) != 0 {
+		t.Fatalf("deliveries of a paused subscription were claimed: %v", got)
+	}
+	sub.Status, sub.UpdatedAt = event.Active, now.Add(time.Second)
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	got := claimIDs(t, s, lease, now.Add(2*time.Second))
+	if got[waiting] == nil || got[leased] == nil {
+		t.Fatalf("resume did not make parked deliveries due: %v", got)
+	}
+}
+
+func testRetryAndRedrive(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	now := time.Now()
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	ap := publish(t, s, lease, "order.created", sub, sub, sub)
+	d1, d2, d3 := ap.Deliveries[0].ID, ap.Deliveries[1].ID, ap.Deliveries[2].ID
+	if _, err := s.RetryDelivery(ctx, d1, now); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("retry of an in-flight delivery: %v, want ErrConflict", err)
+	}
+	if _, err := s.RetryDelivery(ctx, "dlv_missing", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("retry of a missing delivery: %v, want ErrNotFound", err)
+	}
+	var dead []*store.Outcome
+	for _, id := range []string{d1, d2, d3} {
+		dead = append(dead, &store.Outcome{DeliveryID: id, Attempt: attempt(id, 500, "HTTP 500"), Status: event.Dead})
+	}
+	if err := s.Settle(ctx, "n", dead); err != nil {
+		t.Fatal(err)
+	}
+	later := now.Add(time.Hour)
+	d, err := s.RetryDelivery(ctx, d1, later)
+	if err != nil || d.Status != event.Pending || d.Attempts != 1 {
+		t.Fatalf("retry: %+v, %v", d, err)
+	}
+	n, err := s.Redrive(ctx, sub.ID, later)
+	if err != nil || n != 2 {
+		t.Fatalf("redrive: %d, %v; want 2", n, err)
+	}
+	got := claimIDs(t, s, lease, later)
+	for _, id := range []string{d1, d2, d3} {
+		j := got[id]
+		if j == nil || j.Attempts != 1 || j.CycleAttempts != 0 || !j.CycleStart.Equal(later.Truncate(time.Microsecond)) {
+			t.Fatalf("redriven %s: %+v (a new cycle starts at %v with 0 attempts)", id, j, later)
+		}
+	}
+}
+
+func testDeleteCascades(t *testing.T, s store.Store) {
+	sub, keep := newSubscription(t, s, "gone"), newSubscription(t, s, "kept")
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	ap := publish(t, s, lease, "order.created", sub, keep)
+	id := ap.Deliveries[0].ID
+	if err := s.Settle(ctx, "n", []*store.Outcome{{DeliveryID: id, Attempt: attempt(id, 500, "x"), Status: event.Dead}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetDelivery(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delivery of a deleted subscription: %v, want ErrNotFound", err)
+	}
+	if atts, _ := s.ListAttempts(ctx, id); len(atts) != 0 {
+		t.Fatalf("attempts of a deleted subscription remain: %d", len(atts))
+	}
+	mustDelivery(t, s, ap.Deliveries[1].ID)
+	if _, err := s.GetEvent(ctx, ap.Event.ID); err != nil {
+		t.Fatalf("the event must stay: %v", err)
+	}
+}
+
+func testKeys(t *testing.T, s store.Store) {
+	hash := sha256.Sum256([]byte("eg_adm_secret"))
+	k := &store.Key{ID: event.NewID(event.PrefixKey), Name: "bootstrap", Scope: "admin", Prefix: "eg_adm_sec", Hash: hash[:], CreatedAt: time.Now().UTC()}
+	if n, _ := s.CountKeys(ctx, "admin"); n != 0 {
+		t.Fatalf("empty store has %d admin keys", n)
+	}
+	if err := s.CreateKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.KeyByHash(ctx, hash[:])
+	if err != nil || got.ID != k.ID || got.Scope != "admin" || got.LastUsedAt != nil {
+		t.Fatalf("KeyByHash: %+v, %v", got, err)
+	}
+	other := sha256.Sum256([]byte("eg_adm_other"))
+	if _, err := s.KeyByHash(ctx, other[:]); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown hash: %v", err)
+	}
+	if err := s.TouchKey(ctx, k.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.KeyByHash(ctx, hash[:]); got.LastUsedAt == nil {
+		t.Fatal("TouchKey did not record last use")
+	}
+	if n, _ := s.CountKeys(ctx, "admin"); n != 1 {
+		t.Fatalf("CountKeys = %d, want 1", n)
+	}
+}
