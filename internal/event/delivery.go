@@ -27,7 +27,7 @@ type Delivery struct {
 	EventID        string         `json:"event_id"`
 	SubscriptionID string         `json:"subscription_id"`
 	Status         DeliveryStatus `json:"status"`
-	Attempts       int            `json:"attempts"`
+	Attempts       int            `json:"attempt_count"`
 	NextAttemptAt  *time.Time     `json:"next_attempt_at,omitempty"`
 	LastError      string         `json:"last_error,omitempty"`
 	LastStatusCode int            `json:"last_status_code,omitempty"`

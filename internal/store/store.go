@@ -71,8 +71,10 @@ type Dispatch interface {
 	ClaimDue(ctx context.Context, lease Lease, now time.Time, limit int) ([]*Job, error)
 	// ExtendLeases pushes out the expiry of every lease the owner holds.
 	ExtendLeases(ctx context.Context, lease Lease) error
-	// ReleaseAllLeases drops every lease; only for a store that one node owns.
-	ReleaseAllLeases(ctx context.Context) error
+	// ReleaseAllLeases drops every lease and makes those deliveries due at
+	// now (parked if their subscription is not active). Only for a store that
+	// one node owns, at start, so a crash is followed by no lease wait.
+	ReleaseAllLeases(ctx context.Context, now time.Time) error
 	// Settle records outcomes of attempts and releases leases, in one transaction.
 	Settle(ctx context.Context, owner string, outcomes []*Outcome) error
 }

@@ -82,8 +82,7 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*event.A
 
 // restartCycle is the SET clause that puts a delivery back to pending with a
 // fresh retry budget, due now unless its subscription is not sending.
-const restartCycle = `status = 'pending', cycle_attempts = 0, cycle_start = ?1, updated_at = ?1,
-	due_at = CASE WHEN (SELECT status FROM subscriptions WHERE id = deliveries.subscription_id) = 'active' THEN ?1 END`
+const restartCycle = `status = 'pending', cycle_attempts = 0, cycle_start = ?1, updated_at = ?1, ` + dueUnlessParked
 
 func (s *Store) RetryDelivery(ctx context.Context, id string, now time.Time) (*event.Delivery, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

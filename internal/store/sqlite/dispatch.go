@@ -52,10 +52,14 @@ func (s *Store) ExtendLeases(ctx context.Context, lease store.Lease) error {
 	return err
 }
 
-func (s *Store) ReleaseAllLeases(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE deliveries SET lease_owner = NULL WHERE lease_owner IS NOT NULL`)
+func (s *Store) ReleaseAllLeases(ctx context.Context, now time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE deliveries SET lease_owner = NULL, `+dueUnlessParked+` WHERE lease_owner IS NOT NULL`, micros(now))
 	return err
 }
+
+// dueUnlessParked makes a delivery due at ?1, or parks it when its
+// subscription is not sending.
+const dueUnlessParked = `due_at = CASE WHEN (SELECT status FROM subscriptions WHERE id = deliveries.subscription_id) = 'active' THEN ?1 END`
 
 func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outcome) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -69,9 +73,7 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 			return err
 		}
 		// A released delivery is due now, or parked if its subscription stopped sending meanwhile.
-		release, err := tx.PrepareContext(ctx, `UPDATE deliveries SET lease_owner = NULL,
-			due_at = CASE WHEN (SELECT status FROM subscriptions WHERE id = deliveries.subscription_id) = 'active' THEN ? END
-			WHERE id = ? AND lease_owner = ?`)
+		release, err := tx.PrepareContext(ctx, `UPDATE deliveries SET lease_owner = NULL, `+dueUnlessParked+` WHERE id = ?2 AND lease_owner = ?3`)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,68 @@
+// Command eventgate is the single binary: the gateway and its tools.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+const usage = `eventgate: a self-hosted event notification gateway.
+
+Usage:
+  eventgate serve [flags]    run the gateway (eventgate serve -h lists the flags)
+  eventgate version          print the version
+
+Every flag can also be set in the environment as EVENTGATE_<FLAG>,
+e.g. --allow-private-targets as EVENTGATE_ALLOW_PRIVATE_TARGETS=true.
+`
+
+var version = "dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = serve(args)
+	case "version":
+		fmt.Println("eventgate", version)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "eventgate: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "eventgate:", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags parses args, then fills every flag not given on the command
+// line from its EVENTGATE_<FLAG> environment variable.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		if v, ok := os.LookupEnv(name); ok && !set[f.Name] && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func envName(flagName string) string {
+	return "EVENTGATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	page, err := pageParams(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	status := q.Get("status")
+	if status != "" && !event.ValidDeliveryStatus(status) {
+		fail(w, r, newProblem(http.StatusBadRequest, "bad-parameter", "status must be one of pending, succeeded, failed, dead, not "+status+"."))
+		return
+	}
+	ds, next, err := s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{
+		Page: page, SubscriptionID: q.Get("subscription_id"), EventID: q.Get("event_id"), Status: event.DeliveryStatus(status),
+	})
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeList(w, ds, next)
+}
+
+func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := s.g.Store.GetDelivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	attempts, err := s.g.Store.ListAttempts(r.Context(), d.ID)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if attempts == nil {
+		attempts = []*event.Attempt{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*event.Delivery
+		Attempts []*event.Attempt `json:"attempts"`
+	}{d, attempts})
+}
+
+func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := s.g.Retry(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrConflict) {
+		fail(w, r, newProblem(http.StatusConflict, "conflict", "The delivery is already waiting to be sent; it needs no retry."))
+		return
+	}
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, d)
+}

@@ -1,0 +1,201 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// MaxBatch is the most events one batch may carry.
+const MaxBatch = 500
+
+// publishRequest is an event as a publisher sends it.
+type publishRequest struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Source     string          `json:"source"`
+	Subject    string          `json:"subject"`
+	Time       *time.Time      `json:"time"`
+	Severity   string          `json:"severity"`
+	Attributes map[string]any  `json:"attributes"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// entry validates the request and makes the event to publish.
+func (p *publishRequest) entry(idempotencyKey string) (ingest.Entry, error) {
+	e := &event.Event{ID: p.ID, Type: p.Type, Source: p.Source, Subject: p.Subject, Severity: p.Severity, Attributes: p.Attributes, Data: p.Data}
+	if err := e.Validate(); err != nil {
+		return ingest.Entry{}, err
+	}
+	clientID := e.ID != ""
+	if !clientID {
+		e.ID = event.NewID(event.PrefixEvent)
+	}
+	e.Time = time.Now().UTC()
+	if p.Time != nil {
+		e.Time = p.Time.UTC()
+	}
+	return ingest.Entry{Event: e, IdempotencyKey: idempotencyKey, ClientID: clientID}, nil
+}
+
+// idempotencyKey scopes the client's Idempotency-Key to the calling API
+// key, so two publishers cannot collide.
+func idempotencyKey(r *http.Request) (string, error) {
+	v := r.Header.Get("Idempotency-Key")
+	if v == "" {
+		return "", nil
+	}
+	if len(v) > 255 {
+		return "", newProblem(http.StatusBadRequest, "bad-header", "Idempotency-Key must be at most 255 characters.")
+	}
+	return callerKey(r).ID + ":" + v, nil
+}
+
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	var req publishRequest
+	if err := decode(w, r, MaxEventBody, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	entry, err := req.entry(key)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	ids, err := s.g.Ingest.Publish(r.Context(), []ingest.Entry{entry})
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if ids[0] != entry.Event.ID || entry.ClientID {
+		// A repeat answers as the original did; the header tells a client that cares.
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(ids[0] != entry.Event.ID))
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": ids[0]})
+}
+
+// batchResult is one entry's answer: an id, or why it was refused.
+type batchResult struct {
+	ID    string   `json:"id,omitempty"`
+	Error *Problem `json:"error,omitempty"`
+}
+
+func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if err := decode(w, r, MaxBatchBody, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	switch {
+	case req.Events == nil:
+		fail(w, r, validation("events", "is required: an array of events"))
+		return
+	case len(req.Events) == 0 || len(req.Events) > MaxBatch:
+		fail(w, r, validation("events", fmt.Sprintf("must hold 1 to %d events, not %d; split larger batches", MaxBatch, len(req.Events))))
+		return
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	results := make([]batchResult, len(req.Events))
+	var entries []ingest.Entry
+	var positions []int
+	for i, raw := range req.Events {
+		entry, err := batchEntry(raw, key, i)
+		if err != nil {
+			results[i].Error = problemFor(r, err)
+			continue
+		}
+		entries = append(entries, entry)
+		positions = append(positions, i)
+	}
+	if len(entries) > 0 {
+		ids, err := s.g.Ingest.Publish(r.Context(), entries)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		for j, id := range ids {
+			results[positions[j]].ID = id
+		}
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"results": results})
+}
+
+func batchEntry(raw json.RawMessage, key string, i int) (ingest.Entry, error) {
+	if len(raw) > MaxEventBody {
+		return ingest.Entry{}, newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("This event is larger than %d KiB.", MaxEventBody>>10))
+	}
+	var req publishRequest
+	if err := decodeJSON(bytes.NewReader(raw), MaxEventBody, &req); err != nil {
+		return ingest.Entry{}, err
+	}
+	if key != "" {
+		key = fmt.Sprintf("%s#%d", key, i)
+	}
+	return req.entry(key)
+}
+
+func validation(field, message string) error {
+	var p event.Problems
+	p.Add(field, message)
+	return p.Err()
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	page, err := pageParams(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	events, next, err := s.g.Store.ListEvents(r.Context(), store.EventQuery{Page: page, Type: r.URL.Query().Get("type")})
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeList(w, events, next)
+}
+
+// deliverySummary is a delivery as shown with its event.
+type deliverySummary struct {
+	ID             string               `json:"id"`
+	SubscriptionID string               `json:"subscription_id"`
+	Status         event.DeliveryStatus `json:"status"`
+	Attempts       int                  `json:"attempt_count"`
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.g.Store.GetEvent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	ds, _, err := s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{EventID: e.ID, Page: store.Page{Limit: store.MaxLimit}})
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	summary := make([]deliverySummary, len(ds))
+	for i, d := range ds {
+		summary[i] = deliverySummary{d.ID, d.SubscriptionID, d.Status, d.Attempts}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*event.Event
+		Deliveries []deliverySummary `json:"deliveries"`
+	}{e, summary})
+}

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type   string             `json:"type"`
+	Title  string             `json:"title"`
+	Status int                `json:"status"`
+	Detail string             `json:"detail"`
+	Errors []event.FieldError `json:"errors,omitempty"`
+}
+
+// problemBase prefixes problem type URIs; the fragment names the problem.
+const problemBase = "https://eventgate.dev/problems/"
+
+func newProblem(status int, kind, detail string) *Problem {
+	return &Problem{Type: problemBase + kind, Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// fail answers with the problem that err stands for.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, problemFor(r, err))
+}
+
+func problemFor(r *http.Request, err error) *Problem {
+	var p *Problem
+	var ve *event.ValidationError
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &ve):
+		p = newProblem(http.StatusUnprocessableEntity, "validation", "The request is well-formed JSON but some fields are invalid: "+ve.Error())
+		p.Errors = ve.Fields
+		return p
+	case errors.Is(err, store.ErrNotFound):
+		return newProblem(http.StatusNotFound, "not-found", fmt.Sprintf("Nothing exists at %s; check the id (ids start with a prefix such as sub_, evt_ or dlv_).", r.URL.Path))
+	case errors.Is(err, store.ErrBadCursor):
+		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
+	case errors.Is(err, ingest.ErrClosed):
+		return newProblem(http.StatusServiceUnavailable, "shutting-down", err.Error())
+	}
+	slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return newProblem(http.StatusInternalServerError, "internal", "The gateway could not complete the request; nothing was changed unless the response said so. Retry, and report it if it persists.")
+}
+
+// decode reads a JSON body strictly, whatever its Content-Type claims: unknown fields, trailing data and
+// bodies over limit are errors that say what to fix.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	return decodeJSON(body, limit, dst)
+}
+
+func decodeJSON(body io.Reader, limit int64, dst any) error {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err, limit)
+	}
+	if dec.More() {
+		return newProblem(http.StatusBadRequest, "malformed-json", "The body holds more than one JSON value; send exactly one object.")
+	}
+	return nil
+}
+
+// jsonProblem explains a decoding error.
+func jsonProblem(err error, limit int64) *Problem {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The body is larger than %d KiB; send less (split a batch, or move large payloads to storage and send a link).", limit>>10))
+	case errors.Is(err, io.EOF):
+		return newProblem(http.StatusBadRequest, "malformed-json", "The body is empty; send a JSON object.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return newProblem(http.StatusBadRequest, "malformed-json", "The body ends in the middle of a JSON value; send complete JSON.")
+	case errors.As(err, &syntax):
+		return newProblem(http.StatusBadRequest, "malformed-json", fmt.Sprintf("The body is not valid JSON: %s (at byte %d).", syntax.Error(), syntax.Offset))
+	case errors.As(err, &typeErr):
+		p := newProblem(http.StatusBadRequest, "malformed-json", fmt.Sprintf("Field %q must be %s, not %s.", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value))
+		p.Errors = []event.FieldError{{Field: typeErr.Field, Message: "must be " + jsonKind(typeErr.Type.Kind().String())}}
+		return p
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		p := newProblem(http.StatusBadRequest, "unknown-field", fmt.Sprintf("Field %q is not part of this request; check its spelling against /v1/openapi.json.", field))
+		p.Errors = []event.FieldError{{Field: field, Message: "is not a known field"}}
+		return p
+	}
+	// Errors from a field's own UnmarshalJSON (durations) say what to do.
+	return newProblem(http.StatusBadRequest, "malformed-json", "The body could not be read: "+strings.TrimPrefix(err.Error(), "json: ")+".")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "int", "int64", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	}
+	return "a different type"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Error lets a Problem travel as an error until it is written.
+func (p *Problem) Error() string { return p.Detail }

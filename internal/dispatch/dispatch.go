@@ -1,0 +1,329 @@
+// Package dispatch sends deliveries: fresh ones handed over in memory by
+// ingest, due retries and orphaned work claimed from the store. Each
+// subscription has its own queue and concurrency limit, so one slow or
+// failing endpoint never delays another.
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/channel"
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/route"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// Config tunes the dispatcher; zero values take the defaults.
+type Config struct {
+	Owner        string        // this node's lease owner name
+	Lease        time.Duration // how long a claim lasts without renewal (default 30s)
+	PollInterval time.Duration // how often the store is asked for due work (default 1s)
+	QueueSize    int           // per-subscription in-memory queue (default 1024)
+	ClaimBatch   int           // deliveries claimed per store round trip (default 500)
+	// OnGone is called when an endpoint answers 410 Gone.
+	OnGone func(subscriptionID string)
+}
+
+func (c *Config) applyDefaults() {
+	if c.Lease == 0 {
+		c.Lease = 30 * time.Second
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = time.Second
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = 1024
+	}
+	if c.ClaimBatch == 0 {
+		c.ClaimBatch = 500
+	}
+}
+
+// overflowDelay pushes a delivery that found its queue full back a little,
+// so the next claims reach other subscriptions' work first.
+const overflowDelay = time.Second
+
+// Dispatcher sends deliveries and settles their outcomes.
+type Dispatcher struct {
+	cfg     Config
+	store   store.Dispatch
+	router  *route.Router
+	sender  channel.Sender
+	settler *settler
+
+	ctx    context.Context // cancelled when in-flight sends must stop
+	cancel context.CancelFunc
+	poke   chan struct{}
+
+	mu     sync.Mutex
+	queues map[string]*queue
+	sends  sync.WaitGroup // in-flight sends
+	loops  sync.WaitGroup // poller, lease keeper and queue runners
+	stop   chan struct{}
+}
+
+// New returns a dispatcher; Start begins its background work.
+func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *Dispatcher {
+	cfg.applyDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Dispatcher{
+		cfg: cfg, store: s, router: r, sender: sender,
+		settler: newSettler(s, cfg.Owner),
+		ctx:     ctx, cancel: cancel,
+		poke:   make(chan struct{}, 1),
+		queues: map[string]*queue{},
+		stop:   make(chan struct{}),
+	}
+}
+
+// Lease returns the lease under which new work is owned by this node.
+func (d *Dispatcher) Lease() store.Lease {
+	return store.Lease{Owner: d.cfg.Owner, Until: time.Now().Add(d.cfg.Lease)}
+}
+
+// Start runs the poller and the lease keeper.
+func (d *Dispatcher) Start() {
+	d.loops.Add(2)
+	go d.pollLoop()
+	go d.keepLeases()
+}
+
+// Poke asks the poller to look for due work now (after a retry or resume).
+func (d *Dispatcher) Poke() {
+	select {
+	case d.poke <- struct{}{}:
+	default:
+	}
+}
+
+// Enqueue takes leased jobs. Those that cannot be queued now are released
+// back to the store, which stays the source of truth.
+func (d *Dispatcher) Enqueue(jobs []*store.Job) {
+	now := time.Now()
+	for _, j := range jobs {
+		sub := d.router.Get(j.SubscriptionID)
+		switch {
+		case sub == nil:
+			// Deleted, or made on another node and not loaded yet: let the store decide.
+			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
+		case sub.Status != event.Active:
+			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
+		case !d.queueFor(sub.ID).offer(j):
+			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
+		}
+	}
+}
+
+func (d *Dispatcher) queueFor(subID string) *queue {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	q := d.queues[subID]
+	if q == nil {
+		q = &queue{d: d, subID: subID, jobs: make(chan *store.Job, d.cfg.QueueSize)}
+		d.queues[subID] = q
+		d.loops.Add(1)
+		go q.run()
+	}
+	return q
+}
+
+// queue holds one subscription's waiting jobs and runs them with at most
+// the subscription's max_concurrency in flight.
+type queue struct {
+	d     *Dispatcher
+	subID string
+	jobs  chan *store.Job
+	// overflowed is set when a job was turned away, so the poller is poked
+	// once room is made again.
+	mu         sync.Mutex
+	overflowed bool
+}
+
+func (q *queue) offer(j *store.Job) bool {
+	select {
+	case q.jobs <- j:
+		return true
+	default:
+		q.mu.Lock()
+		q.overflowed = true
+		q.mu.Unlock()
+		return false
+	}
+}
+
+func (q *queue) run() {
+	defer q.d.loops.Done()
+	running := 0
+	// Room for every send that can be in flight, so a finishing send never blocks.
+	finished := make(chan struct{}, event.MaxMaxConcurrency)
+	for {
+		select {
+		case <-q.d.stop:
+			q.drainOnStop()
+			return
+		case <-finished:
+			running--
+		case j := <-q.jobs:
+			for running >= q.limit() {
+				select {
+				case <-finished:
+					running--
+				case <-q.d.stop:
+					q.d.release(j)
+					q.drainOnStop()
+					return
+				}
+			}
+			running++
+			q.d.sends.Add(1)
+			go func() {
+				defer q.d.sends.Done()
+				q.d.attempt(j)
+				finished <- struct{}{}
+			}()
+			q.pokeIfRoom()
+		}
+	}
+}
+
+// limit is the subscription's current max_concurrency.
+func (q *queue) limit() int {
+	if sub := q.d.router.Get(q.subID); sub != nil && sub.MaxConcurrency > 0 {
+		return sub.MaxConcurrency
+	}
+	return 1
+}
+
+// pokeIfRoom wakes the poller when a queue that turned work away has
+// drained to half, so a backlog keeps flowing without waiting for a tick.
+func (q *queue) pokeIfRoom() {
+	if len(q.jobs) > cap(q.jobs)/2 {
+		return
+	}
+	q.mu.Lock()
+	wake := q.overflowed
+	q.overflowed = false
+	q.mu.Unlock()
+	if wake {
+		q.d.Poke()
+	}
+}
+
+// drainOnStop releases what is still queued.
+func (q *queue) drainOnStop() {
+	for {
+		select {
+		case j := <-q.jobs:
+			q.d.release(j)
+		default:
+			return
+		}
+	}
+}
+
+func (d *Dispatcher) release(j *store.Job) {
+	d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now()})
+}
+
+// attempt makes one try and settles its outcome.
+func (d *Dispatcher) attempt(j *store.Job) {
+	sub := d.router.Get(j.SubscriptionID)
+	if sub == nil || sub.Status != event.Active {
+		d.release(j)
+		return
+	}
+	start := time.Now()
+	r := d.sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: j.Envelope})
+	if d.ctx.Err() != nil && !r.OK {
+		// Shutting down cut the try short: it does not count against the policy.
+		d.release(j)
+		return
+	}
+	status, next := decide(sub.RetryPolicy, cycle{attempts: j.CycleAttempts, start: j.CycleStart}, r, time.Now())
+	a := &event.Attempt{
+		ID: event.NewID(event.PrefixAttempt), DeliveryID: j.DeliveryID, At: start.UTC(),
+		StatusCode: r.StatusCode, Latency: r.Latency, ResponseBody: r.ResponseBody,
+	}
+	if r.Err != nil {
+		a.Error = r.Err.Error()
+	}
+	d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Attempt: a, Status: status, NextAttemptAt: next})
+	if r.Gone && d.cfg.OnGone != nil {
+		d.cfg.OnGone(sub.ID)
+	}
+}
+
+// pollLoop claims due work from the store: retries that came due, work
+// released or left by a dead node, and deliveries of resumed subscriptions.
+func (d *Dispatcher) pollLoop() {
+	defer d.loops.Done()
+	tick := time.NewTicker(d.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-tick.C:
+		case <-d.poke:
+		}
+		for d.claimOnce() {
+		}
+	}
+}
+
+// claimOnce claims one batch; it reports whether a full batch came, which
+// suggests more is waiting.
+func (d *Dispatcher) claimOnce() bool {
+	select {
+	case <-d.stop:
+		return false
+	default:
+	}
+	jobs, err := d.store.ClaimDue(d.ctx, d.Lease(), time.Now(), d.cfg.ClaimBatch)
+	if err != nil {
+		if d.ctx.Err() == nil {
+			slog.Error("claiming due deliveries failed", "err", err)
+		}
+		return false
+	}
+	d.Enqueue(jobs)
+	return len(jobs) == d.cfg.ClaimBatch
+}
+
+// keepLeases renews this node's leases well before they expire.
+func (d *Dispatcher) keepLeases() {
+	defer d.loops.Done()
+	tick := time.NewTicker(d.cfg.Lease / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-tick.C:
+			if err := d.store.ExtendLeases(d.ctx, d.Lease()); err != nil && d.ctx.Err() == nil {
+				slog.Error("renewing leases failed; other nodes may take this node's work over", "err", err)
+			}
+		}
+	}
+}
+
+// Shutdown stops taking work, lets in-flight sends finish until ctx is
+// done, then cuts the rest short and releases it; outcomes are settled
+// before it returns.
+func (d *Dispatcher) Shutdown(ctx context.Context) {
+	close(d.stop)
+	finished := make(chan struct{})
+	go func() { d.sends.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		d.cancel()
+		<-finished
+	}
+	d.loops.Wait()
+	d.cancel()
+	d.settler.close()
+}

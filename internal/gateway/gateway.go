@@ -1,0 +1,227 @@
+// Package gateway wires the stages together (store, router, ingest,
+// dispatch) and offers the operations that the API and the CLI share.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/auth"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
+	"github.com/eventgate/eventgate/internal/dispatch"
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/netguard"
+	"github.com/eventgate/eventgate/internal/route"
+	"github.com/eventgate/eventgate/internal/sign"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// Config is what the gateway needs besides its store.
+type Config struct {
+	AllowPrivateTargets bool
+	// AdminKey, when set, is accepted as an admin key (stored as a hash).
+	AdminKey string
+	// SingleNode says no other node shares the store, so leases left by a
+	// crash can be dropped at start.
+	SingleNode   bool
+	PollInterval time.Duration
+	// RotationOverlap is how long a rotated-out secret keeps signing.
+	RotationOverlap time.Duration
+}
+
+// Gateway is one running eventgate node.
+type Gateway struct {
+	Store    store.Store
+	Router   *route.Router
+	Ingest   *ingest.Ingester
+	Dispatch *dispatch.Dispatcher
+	Guard    netguard.Guard
+	cfg      Config
+	// GeneratedAdminKey is set when this start created the first admin key;
+	// it is shown once and never stored.
+	GeneratedAdminKey string
+}
+
+// Start loads the subscriptions and starts delivering.
+func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
+	if cfg.RotationOverlap == 0 {
+		cfg.RotationOverlap = 24 * time.Hour
+	}
+	g := &Gateway{Store: s, Router: route.New(), Guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
+	if err := g.bootstrapAdminKey(ctx); err != nil {
+		return nil, err
+	}
+	subs, err := s.AllSubscriptions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load subscriptions: %w", err)
+	}
+	g.Router.Load(subs)
+	if cfg.SingleNode {
+		if err := s.ReleaseAllLeases(ctx, time.Now()); err != nil {
+			return nil, fmt.Errorf("release leases: %w", err)
+		}
+	}
+	g.Dispatch = dispatch.New(dispatch.Config{
+		Owner:        nodeName(),
+		PollInterval: cfg.PollInterval,
+		OnGone:       g.endpointGone,
+	}, s, g.Router, webhook.New(g.Guard))
+	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
+	g.Dispatch.Start()
+	return g, nil
+}
+
+// Shutdown stops accepting events, lets deliveries in flight finish while
+// ctx allows, and records every outcome. The store stays open.
+func (g *Gateway) Shutdown(ctx context.Context) {
+	g.Ingest.Close()
+	g.Dispatch.Shutdown(ctx)
+}
+
+func nodeName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "node-" + hex.EncodeToString(b)
+}
+
+func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
+	if g.cfg.AdminKey != "" {
+		if len(g.cfg.AdminKey) < 16 {
+			return errors.New("EVENTGATE_ADMIN_KEY must be at least 16 characters; generate one with: openssl rand -base64 32")
+		}
+		if _, err := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); err == nil {
+			return nil
+		}
+		return g.Store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
+	}
+	n, err := g.Store.CountKeys(ctx, auth.ScopeAdmin)
+	if err != nil || n > 0 {
+		return err
+	}
+	secret, key := auth.NewKey(auth.ScopeAdmin, "bootstrap admin key")
+	if err := g.Store.CreateKey(ctx, key); err != nil {
+		return err
+	}
+	g.GeneratedAdminKey = secret
+	return nil
+}
+
+// CreateSubscription validates, completes and stores a new subscription;
+// its secret is in s.Secrets[0] afterwards.
+func (g *Gateway) CreateSubscription(ctx context.Context, s *event.Subscription) error {
+	now := time.Now().UTC()
+	s.ID, s.Status, s.CreatedAt, s.UpdatedAt = event.NewID(event.PrefixSubscription), event.Active, now, now
+	s.Secrets = []event.Secret{{Value: sign.NewSecret()}}
+	if err := g.validate(s); err != nil {
+		return err
+	}
+	if err := g.Store.CreateSubscription(ctx, s); err != nil {
+		return err
+	}
+	g.Router.Set(s)
+	return nil
+}
+
+// UpdateSubscription stores a changed subscription (a copy of the stored one).
+func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription) error {
+	s.UpdatedAt = time.Now().UTC()
+	if err := g.validate(s); err != nil {
+		return err
+	}
+	if err := g.Store.UpdateSubscription(ctx, s); err != nil {
+		return err
+	}
+	g.Router.Set(s)
+	if s.Status == event.Active {
+		g.Dispatch.Poke() // unparked deliveries are due now
+	}
+	return nil
+}
+
+func (g *Gateway) validate(s *event.Subscription) error {
+	s.ApplyDefaults()
+	var p event.Problems
+	p.Merge("", s.Validate())
+	if err := g.Guard.CheckURL(s.Channel.URL); err != nil && s.Channel.URL != "" {
+		p.Add("channel.url", err.Error())
+	}
+	return p.Err()
+}
+
+// DeleteSubscription removes a subscription and everything it was owed.
+func (g *Gateway) DeleteSubscription(ctx context.Context, id string) error {
+	if err := g.Store.DeleteSubscription(ctx, id); err != nil {
+		return err
+	}
+	g.Router.Remove(id)
+	return nil
+}
+
+// SetStatus pauses, resumes or disables a subscription.
+func (g *Gateway) SetStatus(ctx context.Context, id string, status event.SubscriptionStatus, reason string) (*event.Subscription, error) {
+	s, err := g.Store.GetSubscription(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.Status, s.StatusReason = status, reason
+	return s, g.UpdateSubscription(ctx, s)
+}
+
+// RotateSecret makes a new signing secret; the old one keeps signing
+// beside it for the rotation overlap, so receivers can switch without a gap.
+func (g *Gateway) RotateSecret(ctx context.Context, id string) (*event.Subscription, error) {
+	s, err := g.Store.GetSubscription(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	until := now.Add(g.cfg.RotationOverlap)
+	kept := []event.Secret{{Value: sign.NewSecret()}}
+	for _, old := range s.Secrets {
+		if old.ExpiresAt == nil {
+			old.ExpiresAt = &until
+		}
+		if old.ExpiresAt.After(now) {
+			kept = append(kept, old)
+		}
+	}
+	s.Secrets = kept
+	return s, g.UpdateSubscription(ctx, s)
+}
+
+// Retry sends one delivery again, with a fresh retry budget.
+func (g *Gateway) Retry(ctx context.Context, id string) (*event.Delivery, error) {
+	d, err := g.Store.RetryDelivery(ctx, id, time.Now().UTC())
+	if err == nil {
+		g.Dispatch.Poke()
+	}
+	return d, err
+}
+
+// Redrive sends every dead delivery of a subscription again.
+func (g *Gateway) Redrive(ctx context.Context, subscriptionID string) (int, error) {
+	if _, err := g.Store.GetSubscription(ctx, subscriptionID); err != nil {
+		return 0, err
+	}
+	n, err := g.Store.Redrive(ctx, subscriptionID, time.Now().UTC())
+	if err == nil && n > 0 {
+		g.Dispatch.Poke()
+	}
+	return n, err
+}
+
+// endpointGone disables a subscription whose endpoint answered 410 Gone.
+func (g *Gateway) endpointGone(id string) {
+	_, err := g.SetStatus(context.Background(), id, event.Disabled, "the endpoint answered 410 Gone; resume the subscription to enable it again")
+	if err != nil {
+		slog.Error("disabling subscription after 410 Gone failed", "subscription", id, "err", err)
+		return
+	}
+	slog.Warn("subscription disabled: endpoint answered 410 Gone", "subscription", id)
+}

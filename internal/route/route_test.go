@@ -1,0 +1,78 @@
+package route_test
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/route"
+)
+
+func sub(id string, status event.SubscriptionStatus, types ...string) *event.Subscription {
+	return &event.Subscription{ID: id, Status: status, Filter: event.Filter{EventTypes: types}}
+}
+
+func matchIDs(r *route.Router, typ string) []string {
+	var ids []string
+	for _, s := range r.Match(&event.Event{Type: typ}) {
+		ids = append(ids, s.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func TestMatchByType(t *testing.T) {
+	r := route.New()
+	r.Load([]*event.Subscription{
+		sub("all", event.Active),
+		sub("orders", event.Active, "order.*"),
+		sub("created", event.Active, "order.created", "invoice.created", "order.created"),
+		sub("paused", event.Paused, "order.created"),
+		sub("gone", event.Disabled, "order.created"),
+		sub("mid", event.Active, "*.created"),
+	})
+	cases := map[string][]string{
+		"order.created":   {"all", "created", "mid", "orders", "paused"},
+		"order.shipped":   {"all", "orders"},
+		"invoice.created": {"all", "created", "mid"},
+		"orderx":          {"all"},
+	}
+	for typ, want := range cases {
+		if got := matchIDs(r, typ); len(got) != len(want) || (len(got) > 0 && !equal(got, want)) {
+			t.Errorf("%s matched %v, want %v", typ, got, want)
+		}
+	}
+	r.Remove("all")
+	r.Set(sub("orders", event.Paused, "invoice.*"))
+	if got := matchIDs(r, "order.shipped"); len(got) != 0 {
+		t.Errorf("after changes order.shipped matched %v", got)
+	}
+	if r.Get("orders").Status != event.Paused || r.Get("all") != nil {
+		t.Error("Get does not see the latest version")
+	}
+}
+
+func equal(a, b []string) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func TestGlob(t *testing.T) {
+	cases := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"order.*", "order.created", true}, {"order.*", "order.", true}, {"order.*", "orders.created", false},
+		{"*.created", "order.created", true}, {"*", "x", true}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false},
+		{"order.created", "order.created", true}, {"order.created", "order.create", false},
+	}
+	for _, c := range cases {
+		if got := event.Glob(c.pattern, c.s); got != c.want {
+			t.Errorf("Glob(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+// Package sign implements Standard Webhooks signatures
+// (https://www.standardwebhooks.com): receivers can verify eventgate's
+// deliveries with any Standard Webhooks or Svix library.
+package sign
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SecretPrefix marks a Standard Webhooks secret.
+const SecretPrefix = "whsec_"
+
+// secretBytes is the size of generated secrets (the spec asks for 24 to 64).
+const secretBytes = 32
+
+// NewSecret returns a fresh random secret in the whsec_ format.
+func NewSecret() string {
+	b := make([]byte, secretBytes)
+	_, _ = rand.Read(b)
+	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
+}
+
+// Key is a decoded secret, ready to sign.
+type Key []byte
+
+// ParseSecret decodes a whsec_ secret.
+func ParseSecret(secret string) (Key, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, SecretPrefix))
+	if err != nil || len(raw) < 24 {
+		return nil, fmt.Errorf("a signing secret must be %q followed by base64 of 24 to 64 bytes", SecretPrefix)
+	}
+	return raw, nil
+}
+
+// Signature returns "v1,<base64 HMAC-SHA256 of id.timestamp.body>".
+func (k Key) Signature(id string, ts time.Time, body []byte) string {
+	mac := hmac.New(sha256.New, k)
+	mac.Write([]byte(id))
+	mac.Write([]byte{'.'})
+	mac.Write(strconv.AppendInt(nil, ts.Unix(), 10))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// Headers returns the webhook-id, webhook-timestamp and webhook-signature
+// header values, with one signature per key (several during rotation).
+func Headers(keys []Key, id string, ts time.Time, body []byte) (webhookID, timestamp, signature string) {
+	sigs := make([]string, len(keys))
+	for i, k := range keys {
+		sigs[i] = k.Signature(id, ts, body)
+	}
+	return id, strconv.FormatInt(ts.Unix(), 10), strings.Join(sigs, " ")
+}

@@ -1,0 +1,206 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// appendTries bounds how often AppendEvents starts over after a concurrent
+// append stored one of its idempotency keys or client ids first.
+const appendTries = 3
+
+// AppendEvents costs at most two round trips: one query looks up the
+// idempotency keys and client ids of the whole batch, and one batch of
+// unnest-based inserts stores what is new, as one implicit transaction.
+// Unique constraints catch a concurrent append of the same key or id between
+// the two; the batch then rolls back and starts over, and the lookup finds it.
+func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*store.Append) error {
+	for try := 1; ; try++ {
+		dups, err := s.appendOnce(ctx, lease, entries)
+		if err == nil {
+			for i, a := range entries {
+				a.DuplicateOf = dups[i]
+			}
+			return nil
+		}
+		if try == appendTries || !isRace(err) {
+			return err
+		}
+	}
+}
+
+// appendOnce stores what is new in entries and returns, for each entry, the
+// id of the event it repeats, or "".
+func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*store.Append) ([]string, error) {
+	now := time.Now()
+	windowStart := now.Add(-store.IdempotencyWindow)
+	keys, ids, err := s.storedOriginals(ctx, entries, windowStart)
+	if err != nil {
+		return nil, err
+	}
+	// Decide entry by entry, in order, so that a repeat within the batch is a
+	// duplicate of the first entry, exactly as if they came one by one.
+	var ev eventRows
+	var dl deliveryRows
+	var ik keyRows
+	dups := make([]string, len(entries))
+	for i, a := range entries {
+		if a.IdempotencyKey != "" {
+			dups[i] = keys[a.IdempotencyKey]
+		}
+		if dups[i] == "" && a.ClientID && ids[a.Event.ID] {
+			dups[i] = a.Event.ID
+		}
+		if dups[i] != "" {
+			continue
+		}
+		ids[a.Event.ID] = true
+		ev.add(a)
+		if a.IdempotencyKey != "" {
+			keys[a.IdempotencyKey] = a.Event.ID
+			ik.add(a.IdempotencyKey, a.Event.ID)
+		}
+		for _, d := range a.Deliveries {
+			dl.add(d)
+		}
+	}
+	if len(ev.id) == 0 {
+		return dups, nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO events (id, type, received_at, envelope)
+		SELECT id, type, $5, envelope FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[]) AS e(id, type, envelope, n) ORDER BY n`,
+		ev.id, ev.typ, ev.envelope, ev.n, now)
+	if len(ik.key) > 0 {
+		// An expired key is forgotten, so that the insert can take it again;
+		// a key that is still fresh must have been stored concurrently: the
+		// insert fails on it and the append starts over.
+		b.Queue(`DELETE FROM idempotency_keys WHERE key = ANY($1) AND created_at <= $2`, ik.key, windowStart)
+		b.Queue(`INSERT INTO idempotency_keys (key, event_id, created_at) SELECT key, event_id, $3 FROM unnest($1::text[], $2::text[]) AS k(key, event_id)`,
+			ik.key, ik.eventID, now)
+	}
+	if len(dl.id) > 0 {
+		b.Queue(`INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
+			SELECT id, event_id, subscription_id, 'pending', created_at, $5, $6, created_at, created_at
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS d(id, event_id, subscription_id, created_at)`,
+			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner)
+	}
+	return dups, s.sendBatch(ctx, b)
+}
+
+// storedOriginals finds, in one query, the fresh idempotency keys and the
+// client-supplied event ids of entries that are already stored.
+func (s *Store) storedOriginals(ctx context.Context, entries []*store.Append, windowStart time.Time) (keys map[string]string, ids map[string]bool, err error) {
+	keys, ids = map[string]string{}, map[string]bool{}
+	var wantKeys, wantIDs []string
+	for _, a := range entries {
+		if a.IdempotencyKey != "" {
+			wantKeys = append(wantKeys, a.IdempotencyKey)
+		}
+		if a.ClientID {
+			wantIDs = append(wantIDs, a.Event.ID)
+		}
+	}
+	if len(wantKeys) == 0 && len(wantIDs) == 0 {
+		return keys, ids, nil // ids the store made up cannot repeat: nothing to look up
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT key, event_id FROM idempotency_keys WHERE key = ANY($1) AND created_at > $2
+		UNION ALL
+		SELECT NULL, id FROM events WHERE id = ANY($3)`, wantKeys, windowStart, wantIDs)
+	var key *string
+	var id string
+	_, err = pgx.ForEachRow(rows, []any{&key, &id}, func() error {
+		if key != nil {
+			keys[*key] = id
+		} else {
+			ids[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up idempotency keys: %w", err)
+	}
+	return keys, ids, nil
+}
+
+// eventRows, keyRows and deliveryRows gather a batch column by column, for unnest.
+type eventRows struct {
+	id, typ  []string
+	envelope [][]byte
+	n        []int32
+}
+
+func (r *eventRows) add(a *store.Append) {
+	r.id, r.typ = append(r.id, a.Event.ID), append(r.typ, a.Event.Type)
+	r.envelope, r.n = append(r.envelope, a.Envelope), append(r.n, int32(len(r.n)))
+}
+
+type keyRows struct{ key, eventID []string }
+
+func (r *keyRows) add(key, eventID string) {
+	r.key, r.eventID = append(r.key, key), append(r.eventID, eventID)
+}
+
+type deliveryRows struct {
+	id, eventID, subscriptionID []string
+	createdAt                   []time.Time
+}
+
+func (r *deliveryRows) add(d *event.Delivery) {
+	r.id, r.eventID, r.subscriptionID = append(r.id, d.ID), append(r.eventID, d.EventID), append(r.subscriptionID, d.SubscriptionID)
+	r.createdAt = append(r.createdAt, d.CreatedAt)
+}
+
+func (s *Store) GetEvent(ctx context.Context, id string) (*event.Event, error) {
+	var env []byte
+	if err := s.pool.QueryRow(ctx, `SELECT envelope FROM events WHERE id = $1`, id).Scan(&env); err != nil {
+		return nil, notFound(err)
+	}
+	return store.DecodeEnvelope(env)
+}
+
+func (s *Store) ListEvents(ctx context.Context, q store.EventQuery) ([]*event.Event, string, error) {
+	after, err := store.DecodeSeqCursor(q.After)
+	if err != nil {
+		return nil, "", err
+	}
+	if after == 0 {
+		after = math.MaxInt64
+	}
+	query := `SELECT seq, envelope FROM events WHERE seq < @after`
+	args := pgx.NamedArgs{"after": after, "limit": q.N() + 1}
+	if q.Type != "" {
+		query += ` AND type = @type`
+		args["type"] = q.Type
+	}
+	rows, _ := s.pool.Query(ctx, query+` ORDER BY seq DESC LIMIT @limit`, args)
+	var out []*event.Event
+	var seq, lastSeq int64
+	var env []byte
+	more := false
+	_, err = pgx.ForEachRow(rows, []any{&seq, &env}, func() error {
+		if len(out) == q.N() {
+			more = true // the extra row asked for: there is a next page
+			return nil
+		}
+		e, err := store.DecodeEnvelope(env)
+		out, lastSeq = append(out, e), seq
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if more {
+		next = store.EncodeCursor(strconv.FormatInt(lastSeq, 10))
+	}
+	return out, next, nil
+}
