@@ -12,6 +12,7 @@ const usage = `eventgate: a self-hosted event notification gateway.
 
 Usage:
   eventgate serve [flags]    run the gateway (eventgate serve -h lists the flags)
+  eventgate listen [flags]   run a local webhook receiver that verifies and prints deliveries
   eventgate version          print the version
 
 Every flag can also be set in the environment as EVENTGATE_<FLAG>,
@@ -29,6 +30,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "serve":
 		err = serve(args)
+	case "listen":
+		err = listen(args)
 	case "version":
 		fmt.Println("eventgate", version)
 	case "help", "-h", "--help":

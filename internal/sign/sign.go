@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -58,4 +59,39 @@ func Headers(keys []Key, id string, ts time.Time, body []byte) (webhookID, times
 		sigs[i] = k.Signature(id, ts, body)
 	}
 	return id, strconv.FormatInt(ts.Unix(), 10), strings.Join(sigs, " ")
+}
+
+// Tolerance is how far a webhook-timestamp may be from now before a
+// signed message is refused as a replay.
+const Tolerance = 5 * time.Minute
+
+// Verification errors.
+var (
+	ErrNoSignature = errors.New("missing webhook-id, webhook-timestamp or webhook-signature header")
+	ErrTimestamp   = errors.New("webhook-timestamp is more than 5 minutes from now (a replay, or a skewed clock)")
+	ErrSignature   = errors.New("no signature matches the secret")
+)
+
+// Verify checks a Standard Webhooks message against a secret: the
+// timestamp must be within Tolerance of now and one of the signatures must
+// match, compared in constant time.
+func (k Key) Verify(id, timestamp, signatures string, body []byte, now time.Time) error {
+	if id == "" || timestamp == "" || signatures == "" {
+		return ErrNoSignature
+	}
+	secs, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return ErrTimestamp
+	}
+	ts := time.Unix(secs, 0)
+	if now.Sub(ts).Abs() > Tolerance {
+		return ErrTimestamp
+	}
+	want := []byte(k.Signature(id, ts, body))
+	for _, sig := range strings.Fields(signatures) {
+		if hmac.Equal([]byte(sig), want) {
+			return nil
+		}
+	}
+	return ErrSignature
 }

@@ -75,3 +75,33 @@ func BenchmarkSign(b *testing.B) {
 		sign.Headers([]sign.Key{k}, "evt_01JABCDEF", now, body)
 	}
 }
+
+func TestVerify(t *testing.T) {
+	secret := sign.NewSecret()
+	k, _ := sign.ParseSecret(secret)
+	other, _ := sign.ParseSecret(sign.NewSecret())
+	body := []byte(`{"a":1}`)
+	now := time.Now()
+	id, ts, sig := sign.Headers([]sign.Key{other, k}, "evt_1", now, body)
+	if err := k.Verify(id, ts, sig, body, now); err != nil {
+		t.Fatalf("valid message refused: %v", err)
+	}
+	// Standard Webhooks' own signature verifies with our Verify too.
+	wh, _ := standardwebhooks.NewWebhook(secret)
+	theirs, _ := wh.Sign("msg_1", now, body)
+	if err := k.Verify("msg_1", ts, theirs, body, now); err != nil {
+		t.Fatalf("the reference library's signature refused: %v", err)
+	}
+	cases := map[string]error{
+		"tampered": k.Verify(id, ts, sig, []byte(`{"a":2}`), now),
+		"stale":    k.Verify(id, ts, sig, body, now.Add(6*time.Minute)),
+		"missing":  k.Verify(id, ts, "", body, now),
+		"other id": k.Verify("evt_2", ts, sig, body, now),
+	}
+	want := map[string]error{"tampered": sign.ErrSignature, "stale": sign.ErrTimestamp, "missing": sign.ErrNoSignature, "other id": sign.ErrSignature}
+	for name, err := range cases {
+		if err != want[name] {
+			t.Errorf("%s: %v, want %v", name, err, want[name])
+		}
+	}
+}
