@@ -84,7 +84,7 @@ func (s *Server) handle(method, path string, h http.HandlerFunc, who access) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not
 		return
 	}
 	rec := httptest.NewRecorder()
