@@ -12,20 +12,20 @@ import (
 
 // ClaimDue leases due deliveries in one statement. SKIP LOCKED lets nodes
 // claim side by side without waiting on each other's rows, and FOR UPDATE
-// re-checks due_at on the latest version of a row that another node changed
-// meanwhile, so no delivery is claimed twice. MATERIALIZED keeps the locking
-// select from being run more than once.
+// re-checks due_at on the latest version of a row another node changed
+// meanwhile, so no delivery is claimed twice. The locking select runs once
+// (an InitPlan), and "id = ANY(ARRAY(...))" keeps the update an index lookup
+// even under a generic plan, which cannot know how small the limit is.
 func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, limit int) ([]*store.Job, error) {
-	rows, _ := s.pool.Query(ctx, `WITH due AS MATERIALIZED (
-			SELECT id FROM deliveries
-			WHERE due_at <= @now
-			ORDER BY due_at
-			LIMIT @limit
-			FOR UPDATE SKIP LOCKED
-		), claimed AS (
-			UPDATE deliveries d SET lease_owner = @owner, due_at = @until
-			FROM due WHERE d.id = due.id
-			RETURNING d.id, d.event_id, d.subscription_id, d.attempts, d.cycle_attempts, d.cycle_start
+	rows, _ := s.pool.Query(ctx, `WITH claimed AS (
+			UPDATE deliveries SET lease_owner = @owner, due_at = @until
+			WHERE id = ANY (ARRAY(
+				SELECT id FROM deliveries
+				WHERE due_at <= @now
+				ORDER BY due_at
+				LIMIT @limit
+				FOR UPDATE SKIP LOCKED))
+			RETURNING id, event_id, subscription_id, attempts, cycle_attempts, cycle_start
 		)
 		SELECT c.id, c.event_id, c.subscription_id, c.attempts, c.cycle_attempts, c.cycle_start, e.envelope
 		FROM claimed c JOIN events e ON e.id = c.event_id`,
@@ -52,6 +52,9 @@ func (s *Store) ReleaseAllLeases(ctx context.Context, now time.Time) error {
 // one update for the tried deliveries and one for the released ones, as one
 // implicit transaction. An outcome for a delivery the owner no longer leases
 // (another node took it over) records the attempt but leaves the delivery be.
+// Settle may be repeated after an error that left unclear whether it
+// committed: a repeat adds no attempt twice and, the leases being gone,
+// changes nothing.
 func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outcome) error {
 	var tried triedRows
 	var released releasedRows
@@ -65,7 +68,8 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 	b := &pgx.Batch{}
 	if len(tried.id) > 0 {
 		b.Queue(`INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[], $6::text[], $7::text[])`,
+			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::bigint[], $6::text[], $7::text[])
+			ON CONFLICT (id) DO NOTHING`,
 			tried.attemptID, tried.id, tried.at, tried.statusCode, tried.latencyUs, tried.responseBody, tried.errText)
 		b.Queue(`UPDATE deliveries d SET status = o.status, attempts = d.attempts + 1, cycle_attempts = d.cycle_attempts + 1,
 				last_error = o.error, last_status_code = o.status_code, due_at = o.due_at, lease_owner = NULL, updated_at = o.at

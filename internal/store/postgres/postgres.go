@@ -38,8 +38,9 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open connects to the database at url (postgres://user@host/db?sslmode=...)
-// and applies any migrations it lacks. To keep eventgate's tables in their own
-// schema, add search_path=<schema> to the url.
+// and applies any migrations it lacks. The url also takes pgx's pool settings
+// (pool_max_conns=...) and runtime parameters: to keep eventgate's tables in
+// a schema of their own, add search_path=<schema>.
 func Open(ctx context.Context, url string) (*Store, error) {
 	pool, err := connect(ctx, url)
 	if err != nil {

@@ -41,9 +41,7 @@ func testURL() string {
 func freshSchema(tb testing.TB) string {
 	tb.Helper()
 	base := testURL()
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, base)
+	conn, err := connectTestServer(base)
 	if err != nil {
 		msg := fmt.Sprintf("PostgreSQL is not reachable, so the postgres store is not tested (set EVENTGATE_TEST_DATABASE_URL; default %s): %v", defaultTestURL, err)
 		if os.Getenv("EVENTGATE_REQUIRE_POSTGRES") == "1" {
@@ -70,6 +68,26 @@ func freshSchema(tb testing.TB) string {
 		}
 	})
 	return withSearchPath(tb, base, schema)
+}
+
+// unreachable remembers a failed connection, so that each later test skips
+// at once instead of waiting for its own timeout.
+var unreachable struct {
+	sync.Mutex
+	err error
+}
+
+func connectTestServer(base string) (*pgx.Conn, error) {
+	unreachable.Lock()
+	defer unreachable.Unlock()
+	if unreachable.err != nil {
+		return nil, unreachable.err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, base)
+	unreachable.err = err
+	return conn, err
 }
 
 // withSearchPath adds a search_path runtime parameter to a database url,
@@ -213,6 +231,80 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 		t.Fatalf("claimed %d deliveries (node 0: %d, node 1: %d), want all %d", len(seen), len(claimed[0]), len(claimed[1]), total)
 	}
 	t.Logf("node 0 claimed %d, node 1 claimed %d", len(claimed[0]), len(claimed[1]))
+}
+
+// Nodes appending the same idempotency key or client id at the same time
+// store it once; every other append learns it is a duplicate.
+func TestConcurrentAppendsStoreOnce(t *testing.T) {
+	url := freshSchema(t)
+	nodes := []*Store{openStore(t, url), openStore(t, url)}
+	sub := newSubscription(t, nodes[0])
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	const appends = 8
+	for _, repeat := range []struct {
+		name string
+		set  func(a *store.Append)
+	}{
+		{"IdempotencyKey", func(a *store.Append) { a.IdempotencyKey = "key-race" }},
+		{"ClientID", func(a *store.Append) {
+			a.Event.ID, a.ClientID, a.Deliveries[0].EventID = "order-race", true, "order-race"
+		}},
+	} {
+		t.Run(repeat.name, func(t *testing.T) {
+			entries := make([]*store.Append, appends)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range entries {
+				entries[i] = newAppend(sub)
+				repeat.set(entries[i])
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					// Each append carries a fresh event too, to show it is not lost on a retry.
+					if err := nodes[i%2].AppendEvents(ctx, lease, []*store.Append{newAppend(sub), entries[i]}); err != nil {
+						t.Errorf("append %d: %v", i, err)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			var stored []string
+			for _, a := range entries {
+				if a.DuplicateOf == "" {
+					stored = append(stored, a.Event.ID)
+				}
+			}
+			if len(stored) != 1 {
+				t.Fatalf("%d appends stored the repeated event, want 1", len(stored))
+			}
+			for i, a := range entries {
+				if a.DuplicateOf != "" && a.DuplicateOf != stored[0] {
+					t.Fatalf("append %d: DuplicateOf = %q, want %s", i, a.DuplicateOf, stored[0])
+				}
+			}
+			ds, _, err := nodes[0].ListDeliveries(ctx, store.DeliveryQuery{EventID: stored[0]})
+			if err != nil || len(ds) != 1 {
+				t.Fatalf("deliveries of the repeated event: %d (%v), want 1", len(ds), err)
+			}
+		})
+	}
+	all, _, _ := nodes[0].ListEvents(ctx, store.EventQuery{Page: store.Page{Limit: 100}})
+	if len(all) != 2*appends+2 {
+		t.Fatalf("%d events stored, want %d: one per append plus each repeated one once", len(all), 2*appends+2)
+	}
+}
+
+func TestTimesReadBackInUTC(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	sub := newSubscription(t, s)
+	got, err := s.GetSubscription(ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CreatedAt.Location() != time.UTC {
+		t.Fatalf("created_at read back in %v, want UTC", got.CreatedAt.Location())
+	}
 }
 
 // A delivery released while its subscription is being resumed must not be

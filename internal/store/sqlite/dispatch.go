@@ -63,7 +63,10 @@ const dueUnlessParked = `due_at = CASE WHEN (SELECT status FROM subscriptions WH
 
 func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outcome) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		insertAttempt, err := tx.PrepareContext(ctx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		// An outcome for a delivery deleted meanwhile (with its subscription)
+		// is dropped, and a repeated outcome records its attempt once.
+		insertAttempt, err := tx.PrepareContext(ctx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
 			return err
 		}

@@ -29,8 +29,10 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 		if err != nil {
 			return err
 		}
+		// A subscription deleted between routing and this commit loses its
+		// delivery instead of failing everyone's commit.
 		insertDelivery, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
-			VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`)
+			SELECT ?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4, ?4 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE id = ?3)`)
 		if err != nil {
 			return err
 		}
@@ -60,7 +62,7 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 			}
 			for _, d := range a.Deliveries {
 				c := micros(d.CreatedAt)
-				if _, err := insertDelivery.ExecContext(ctx, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c); err != nil {
+				if _, err := insertDelivery.ExecContext(ctx, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner); err != nil {
 					return err
 				}
 			}

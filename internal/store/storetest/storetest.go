@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		"RetryAndRedrive":        testRetryAndRedrive,
 		"DeleteCascades":         testDeleteCascades,
 		"Keys":                   testKeys,
+		"StaleReferences":        testStaleReferences,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -502,5 +503,49 @@ func testKeys(t *testing.T, s store.Store) {
 	}
 	if n, _ := s.CountKeys(ctx, "admin"); n != 1 {
 		t.Fatalf("CountKeys = %d, want 1", n)
+	}
+}
+
+// testStaleReferences: a subscription deleted between routing and commit,
+// or between claim and settle, must cost only its own rows, never the
+// other entries of a group commit; a repeated settle changes nothing.
+func testStaleReferences(t *testing.T, s store.Store) {
+	kept := newSubscription(t, s, "kept")
+	gone := newSubscription(t, s, "gone")
+	if err := s.DeleteSubscription(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	stale, fine := newAppend("order.created", gone, kept), newAppend("order.created", kept)
+	if err := s.AppendEvents(ctx, lease, []*store.Append{stale, fine}); err != nil {
+		t.Fatalf("a delivery to a deleted subscription failed the group commit: %v", err)
+	}
+	if _, err := s.GetDelivery(ctx, stale.Deliveries[0].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delivery to a deleted subscription stored: %v", err)
+	}
+	mustDelivery(t, s, stale.Deliveries[1].ID)
+	mustDelivery(t, s, fine.Deliveries[0].ID)
+
+	doomed := newSubscription(t, s, "doomed")
+	ap := publish(t, s, lease, "order.created", doomed)
+	if err := s.DeleteSubscription(ctx, doomed.ID); err != nil {
+		t.Fatal(err)
+	}
+	ok := fine.Deliveries[0].ID
+	outcomes := []*store.Outcome{
+		{DeliveryID: ap.Deliveries[0].ID, Attempt: attempt(ap.Deliveries[0].ID, 200, ""), Status: event.Succeeded},
+		{DeliveryID: ok, Attempt: attempt(ok, 200, ""), Status: event.Succeeded},
+	}
+	if err := s.Settle(ctx, "n", outcomes); err != nil {
+		t.Fatalf("an outcome for a deleted delivery failed the batch: %v", err)
+	}
+	if err := s.Settle(ctx, "n", outcomes); err != nil {
+		t.Fatalf("a repeated settle failed: %v", err)
+	}
+	if d := wantStatus(t, s, ok, event.Succeeded); d.Attempts != 1 {
+		t.Fatalf("a repeated settle counted %d attempts, want 1", d.Attempts)
+	}
+	if atts, _ := s.ListAttempts(ctx, ok); len(atts) != 1 {
+		t.Fatalf("a repeated settle logged %d attempts, want 1", len(atts))
 	}
 }
