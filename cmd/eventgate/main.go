@@ -2,6 +2,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ const usage = `eventgate: a self-hosted event notification gateway.
 Usage:
   eventgate serve [flags]    run the gateway (eventgate serve -h lists the flags)
   eventgate listen [flags]   run a local webhook receiver that verifies and prints deliveries
+  eventgate filter test      try a content filter pattern on an event (exit 0: match, 1: no match)
   eventgate version          print the version
 
 Every flag can also be set in the environment as EVENTGATE_<FLAG>,
@@ -32,6 +34,8 @@ func main() {
 		err = serve(args)
 	case "listen":
 		err = listen(args)
+	case "filter":
+		err = filterCmd(args)
 	case "version":
 		fmt.Println("eventgate", version)
 	case "help", "-h", "--help":
@@ -40,9 +44,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "eventgate: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
 	}
+	if errors.Is(err, errNoMatch) {
+		os.Exit(1)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "eventgate:", err)
-		os.Exit(1)
+		os.Exit(2)
 	}
 }
 

@@ -311,3 +311,23 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestFilterTestCommand(t *testing.T) {
+	run := func(args ...string) (int, string) {
+		out, err := exec.Command(binary, append([]string{"filter", "test"}, args...)...).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		}
+		return 0, string(out)
+	}
+	pattern := `{"data":{"total":[{"numeric":[">",100]}]}}`
+	if code, out := run("--pattern", pattern, "--event", `{"type":"a","data":{"total":150}}`); code != 0 || !strings.Contains(out, "match") {
+		t.Fatalf("match: exit %d %s", code, out)
+	}
+	if code, out := run("--pattern", pattern, "--event", `{"type":"a","data":{"total":50}}`); code != 1 || !strings.Contains(out, "no match") {
+		t.Fatalf("no match: exit %d %s", code, out)
+	}
+	if code, out := run("--pattern", `{"data":{"total":[{"numeric":[">"]}]}}`, "--event", `{}`); code != 2 || !strings.Contains(out, "$.data.total") {
+		t.Fatalf("bad pattern: exit %d %s", code, out)
+	}
+}

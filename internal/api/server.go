@@ -55,6 +55,8 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("POST", "/v1/subscriptions/{id}/rotate-secret", s.rotateSecret, admin)
 	s.handle("POST", "/v1/subscriptions/{id}/redrive", s.redrive, admin)
 
+	s.handle("POST", "/v1/filters/test", s.testFilter, admin)
+
 	s.handle("GET", "/v1/deliveries", s.listDeliveries, admin)
 	s.handle("GET", "/v1/deliveries/{id}", s.getDelivery, admin)
 	s.handle("POST", "/v1/deliveries/{id}/retry", s.retryDelivery, admin)

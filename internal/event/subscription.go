@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -44,10 +45,13 @@ type Channel struct {
 	Timeout Duration          `json:"timeout,omitempty"`
 }
 
-// Filter selects the events a subscription receives.
+// Filter selects the events a subscription receives: both parts must pass.
 type Filter struct {
 	// EventTypes are globs on the event type ("order.*"); empty means every type.
 	EventTypes []string `json:"event_types,omitempty"`
+	// Pattern is an EventBridge event pattern matched against the envelope;
+	// empty means every event. Package route/pattern compiles it.
+	Pattern json.RawMessage `json:"pattern,omitempty"`
 }
 
 // RetryPolicy says how long and how often a failing delivery is retried.

@@ -61,7 +61,11 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load subscriptions: %w", err)
 	}
-	g.Router.Load(subs)
+	if err := g.Router.Load(subs); err != nil {
+		// A pattern that compiled when stored but not now (a stricter
+		// release): the subscription receives by event type only until fixed.
+		slog.Warn("a stored filter pattern does not compile", "err", err)
+	}
 	if cfg.SingleNode {
 		if err := s.ReleaseAllLeases(ctx, time.Now()); err != nil {
 			return nil, fmt.Errorf("release leases: %w", err)
@@ -124,8 +128,7 @@ func (g *Gateway) CreateSubscription(ctx context.Context, s *event.Subscription)
 	if err := g.Store.CreateSubscription(ctx, s); err != nil {
 		return err
 	}
-	g.Router.Set(s)
-	return nil
+	return g.Router.Set(s)
 }
 
 // UpdateSubscription stores a changed subscription (a copy of the stored one).
@@ -137,7 +140,9 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription)
 	if err := g.Store.UpdateSubscription(ctx, s); err != nil {
 		return err
 	}
-	g.Router.Set(s)
+	if err := g.Router.Set(s); err != nil {
+		return err
+	}
 	if s.Status == event.Active {
 		g.Dispatch.Poke() // unparked deliveries are due now
 	}
@@ -150,6 +155,9 @@ func (g *Gateway) validate(s *event.Subscription) error {
 	p.Merge("", s.Validate())
 	if err := g.Guard.CheckURL(s.Channel.URL); err != nil && s.Channel.URL != "" {
 		p.Add("channel.url", err.Error())
+	}
+	if err := route.CompilePattern(s.Filter); err != nil {
+		p.Add("filter.pattern", err.Error())
 	}
 	return p.Err()
 }

@@ -99,8 +99,12 @@ func (in *Ingester) prepare(e Entry) (*store.Append, error) {
 		return nil, err
 	}
 	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID}
+	subs, err := in.router.Match(e.Event, env)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
-	for _, sub := range in.router.Match(e.Event) {
+	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
 			ID: event.NewID(event.PrefixDelivery), EventID: e.Event.ID, SubscriptionID: sub.ID,
 			Status: event.Pending, CreatedAt: now,

@@ -1,14 +1,18 @@
-// Package route decides which subscriptions receive an event. It keeps an
-// in-memory table of subscriptions, rebuilt on every change and swapped in
-// atomically, so matching never takes a lock.
+// Package route decides which subscriptions receive an event. Event types
+// are indexed in an immutable table, rebuilt on every change and swapped in
+// atomically; content patterns live in one shared pattern.Matcher that
+// matches an event against all of them at once.
 package route
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/route/pattern"
 )
 
 // Router matches events to subscriptions.
@@ -16,42 +20,93 @@ type Router struct {
 	mu    sync.Mutex // serialises changes
 	subs  map[string]*event.Subscription
 	table atomic.Pointer[table]
+
+	patternsMu sync.RWMutex // Matcher allows concurrent matches, not changes beside them
+	patterns   *pattern.Matcher
 }
 
 // table is an immutable snapshot of the subscriptions.
 type table struct {
 	byID map[string]*event.Subscription
-	// byType indexes receiving subscriptions by exact event type;
-	// wildcards holds those whose filter has a glob or no type at all.
+	// byType indexes receiving subscriptions without a content pattern by
+	// exact event type; wildcards holds those whose filter has a glob or no
+	// type at all. Subscriptions with a pattern are found through the
+	// pattern matcher instead, so they cost nothing when they do not match.
 	byType    map[string][]*event.Subscription
 	wildcards []*event.Subscription
 }
 
 // New returns an empty router.
 func New() *Router {
-	r := &Router{subs: map[string]*event.Subscription{}}
+	r := &Router{subs: map[string]*event.Subscription{}, patterns: pattern.NewMatcher()}
 	r.table.Store(build(r.subs))
 	return r
 }
 
-// Load replaces every subscription.
-func (r *Router) Load(subs []*event.Subscription) {
+// Load replaces every subscription. A subscription whose stored pattern no
+// longer compiles is loaded without its pattern and reported in the error;
+// the others load regardless.
+func (r *Router) Load(subs []*event.Subscription) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.patternsMu.Lock()
+	r.patterns = pattern.NewMatcher()
+	r.patternsMu.Unlock()
 	r.subs = make(map[string]*event.Subscription, len(subs))
+	var errs []error
 	for _, s := range subs {
 		r.subs[s.ID] = s
+		if err := r.setPattern(s); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	r.table.Store(build(r.subs))
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
 }
 
 // Set adds or replaces a subscription. The router keeps s: callers must
-// not change it afterwards.
-func (r *Router) Set(s *event.Subscription) {
+// not change it afterwards. s's pattern must compile (CompilePattern).
+func (r *Router) Set(s *event.Subscription) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.subs[s.ID] = s
+	err := r.setPattern(s)
 	r.table.Store(build(r.subs))
+	return err
+}
+
+// setPattern indexes a subscription's content pattern (or forgets its old one).
+func (r *Router) setPattern(s *event.Subscription) error {
+	r.patternsMu.Lock()
+	defer r.patternsMu.Unlock()
+	r.patterns.Remove(s.ID)
+	if !HasPattern(s.Filter) {
+		return nil
+	}
+	p, err := pattern.Compile(s.Filter.Pattern)
+	if err != nil {
+		return err
+	}
+	r.patterns.Add(s.ID, p)
+	return nil
+}
+
+// HasPattern reports whether a filter has a content pattern that matters.
+func HasPattern(f event.Filter) bool {
+	trimmed := bytes.TrimSpace(f.Pattern)
+	return len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) && !bytes.Equal(trimmed, []byte("{}"))
+}
+
+// CompilePattern checks a filter's pattern, for validation before a change.
+func CompilePattern(f event.Filter) error {
+	if !HasPattern(f) {
+		return nil
+	}
+	_, err := pattern.Compile(f.Pattern)
+	return err
 }
 
 // Remove forgets a subscription.
@@ -59,6 +114,9 @@ func (r *Router) Remove(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.subs, id)
+	r.patternsMu.Lock()
+	r.patterns.Remove(id)
+	r.patternsMu.Unlock()
 	r.table.Store(build(r.subs))
 }
 
@@ -68,8 +126,9 @@ func (r *Router) Get(id string) *event.Subscription {
 }
 
 // Match returns the subscriptions that receive e: those that are active or
-// paused (paused ones accumulate) and whose filter passes.
-func (r *Router) Match(e *event.Event) []*event.Subscription {
+// paused (paused ones accumulate) and whose filter passes. envelope is e's
+// JSON, needed only when some subscription has a content pattern.
+func (r *Router) Match(e *event.Event, envelope []byte) ([]*event.Subscription, error) {
 	t := r.table.Load()
 	exact := t.byType[e.Type]
 	out := make([]*event.Subscription, 0, len(exact)+4)
@@ -79,27 +138,42 @@ func (r *Router) Match(e *event.Event) []*event.Subscription {
 			out = append(out, s)
 		}
 	}
-	return out
+	ids, err := r.matchPatterns(envelope)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if s := t.byID[id]; s != nil && s.Status != event.Disabled && HasPattern(s.Filter) && s.Filter.MatchesType(e.Type) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// matchPatterns returns the ids of subscriptions whose pattern matches.
+func (r *Router) matchPatterns(envelope []byte) ([]string, error) {
+	r.patternsMu.RLock()
+	defer r.patternsMu.RUnlock()
+	if r.patterns.Len() == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(envelope))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	return r.patterns.Match(doc, nil), nil
 }
 
 func build(subs map[string]*event.Subscription) *table {
 	t := &table{byID: make(map[string]*event.Subscription, len(subs)), byType: map[string][]*event.Subscription{}}
 	for id, s := range subs {
 		t.byID[id] = s
-		if s.Status == event.Disabled {
+		if s.Status == event.Disabled || HasPattern(s.Filter) {
 			continue
 		}
-		if len(s.Filter.EventTypes) == 0 {
-			t.wildcards = append(t.wildcards, s)
-			continue
-		}
-		hasGlob := false
-		for _, typ := range s.Filter.EventTypes {
-			if strings.Contains(typ, "*") {
-				hasGlob = true
-			}
-		}
-		if hasGlob {
+		if len(s.Filter.EventTypes) == 0 || hasGlob(s.Filter.EventTypes) {
 			t.wildcards = append(t.wildcards, s)
 			continue
 		}
@@ -108,6 +182,15 @@ func build(subs map[string]*event.Subscription) *table {
 		}
 	}
 	return t
+}
+
+func hasGlob(types []string) bool {
+	for _, typ := range types {
+		if strings.Contains(typ, "*") {
+			return true
+		}
+	}
+	return false
 }
 
 func dedupe(in []string) []string {

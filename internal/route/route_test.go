@@ -14,7 +14,11 @@ func sub(id string, status event.SubscriptionStatus, types ...string) *event.Sub
 
 func matchIDs(r *route.Router, typ string) []string {
 	var ids []string
-	for _, s := range r.Match(&event.Event{Type: typ}) {
+	subs, err := r.Match(&event.Event{Type: typ}, []byte(`{"type":"`+typ+`"}`))
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range subs {
 		ids = append(ids, s.ID)
 	}
 	sort.Strings(ids)
