@@ -28,6 +28,7 @@ func serve(args []string) error {
 	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks reach loopback, private and link-local addresses")
 	poll := fs.Duration("poll-interval", time.Second, "how often the store is checked for retries that came due")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	strictTypes := fs.Bool("strict-event-types", false, "refuse events whose type is not in the event type catalog")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +51,7 @@ func serve(args []string) error {
 		AdminKey:            os.Getenv("EVENTGATE_ADMIN_KEY"),
 		SingleNode:          true,
 		PollInterval:        *poll,
+		StrictEventTypes:    *strictTypes,
 	})
 	if err != nil {
 		return err

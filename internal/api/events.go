@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/catalog"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/store"
@@ -27,10 +28,13 @@ type publishRequest struct {
 	Data       json.RawMessage `json:"data"`
 }
 
-// entry validates the request and makes the event to publish.
-func (p *publishRequest) entry(idempotencyKey string) (ingest.Entry, error) {
+// entry validates the request, against the catalog too, and makes the event to publish.
+func (p *publishRequest) entry(idempotencyKey string, cat *catalog.Catalog) (ingest.Entry, error) {
 	e := &event.Event{ID: p.ID, Type: p.Type, Source: p.Source, Subject: p.Subject, Severity: p.Severity, Attributes: p.Attributes, Data: p.Data}
 	if err := e.Validate(); err != nil {
+		return ingest.Entry{}, err
+	}
+	if err := cat.Check(e); err != nil {
 		return ingest.Entry{}, err
 	}
 	clientID := e.ID != ""
@@ -68,7 +72,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	entry, err := req.entry(key)
+	entry, err := req.entry(key, s.g.Catalog)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -116,7 +120,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 	var entries []ingest.Entry
 	var positions []int
 	for i, raw := range req.Events {
-		entry, err := batchEntry(raw, key, i)
+		entry, err := batchEntry(raw, key, i, s.g.Catalog)
 		if err != nil {
 			results[i].Error = problemFor(r, err)
 			continue
@@ -137,7 +141,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"results": results})
 }
 
-func batchEntry(raw json.RawMessage, key string, i int) (ingest.Entry, error) {
+func batchEntry(raw json.RawMessage, key string, i int, cat *catalog.Catalog) (ingest.Entry, error) {
 	if len(raw) > MaxEventBody {
 		return ingest.Entry{}, newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("This event is larger than %d KiB.", MaxEventBody>>10))
 	}
@@ -148,7 +152,7 @@ func batchEntry(raw json.RawMessage, key string, i int) (ingest.Entry, error) {
 	if key != "" {
 		key = fmt.Sprintf("%s#%d", key, i)
 	}
-	return req.entry(key)
+	return req.entry(key, cat)
 }
 
 func validation(field, message string) error {

@@ -28,8 +28,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
-		for method := range ops {
-			documented[strings.ToUpper(method)+" "+path] = true
+		for key := range ops {
+			if httpMethods[key] { // a path item also holds "parameters", "summary"...
+				documented[strings.ToUpper(key)+" "+path] = true
+			}
 		}
 	}
 	registered := map[string]bool{}
@@ -53,6 +55,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Fatalf("registered but not documented: %v\ndocumented but not registered: %v", missing, extra)
 	}
 }
+
+var httpMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
 
 func TestHealthNeedsNoKey(t *testing.T) {
 	e := newEnv(t)

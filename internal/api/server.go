@@ -4,6 +4,9 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -57,6 +60,11 @@ func New(g *gateway.Gateway) *Server {
 
 	s.handle("POST", "/v1/filters/test", s.testFilter, admin)
 
+	s.handle("GET", "/v1/event-types", s.listEventTypes, admin)
+	s.handle("GET", "/v1/event-types/{name}", s.getEventType, admin)
+	s.handle("PUT", "/v1/event-types/{name}", s.putEventType, admin)
+	s.handle("DELETE", "/v1/event-types/{name}", s.deleteEventType, admin)
+
 	s.handle("GET", "/v1/deliveries", s.listDeliveries, admin)
 	s.handle("GET", "/v1/deliveries/{id}", s.getDelivery, admin)
 	s.handle("POST", "/v1/deliveries/{id}/retry", s.retryDelivery, admin)
@@ -84,6 +92,12 @@ func (s *Server) handle(method, path string, h http.HandlerFunc, who access) {
 
 // ServeHTTP answers unknown paths and methods with problem+json too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil && v != http.ErrAbortHandler {
+			slog.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			fail(w, r, fmt.Errorf("panic: %v", v))
+		}
+	}()
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not

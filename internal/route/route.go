@@ -7,6 +7,7 @@ package route
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,6 +124,19 @@ func (r *Router) Remove(id string) {
 // Get returns the current version of a subscription, or nil.
 func (r *Router) Get(id string) *event.Subscription {
 	return r.table.Load().byID[id]
+}
+
+// Receivers returns the ids of subscriptions whose event type filter lets
+// typ through, sorted; a content pattern may still narrow what they get.
+func (r *Router) Receivers(typ string) []string {
+	var ids []string
+	for id, s := range r.table.Load().byID {
+		if s.Status != event.Disabled && s.Filter.MatchesType(typ) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // Match returns the subscriptions that receive e: those that are active or

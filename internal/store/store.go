@@ -24,6 +24,7 @@ type Store interface {
 	Deliveries
 	Dispatch
 	Keys
+	EventTypes
 	// Close releases the store; pending writes have been committed by then.
 	Close() error
 }
@@ -77,6 +78,20 @@ type Dispatch interface {
 	ReleaseAllLeases(ctx context.Context, now time.Time) error
 	// Settle records outcomes of attempts and releases leases, in one transaction.
 	Settle(ctx context.Context, owner string, outcomes []*Outcome) error
+}
+
+// EventTypes is the event type catalog. AppendEvents keeps its statistics
+// (first and last seen, count) and registers types seen for the first time.
+type EventTypes interface {
+	// PutEventType creates or replaces a type's definition (description,
+	// schema, example, deprecated); the statistics are kept.
+	PutEventType(ctx context.Context, t *event.EventType) error
+	GetEventType(ctx context.Context, name string) (*event.EventType, error)
+	// ListEventTypes lists by name, ascending.
+	ListEventTypes(ctx context.Context, p Page) ([]*event.EventType, string, error)
+	// AllEventTypes loads the whole catalog, for the in-memory checks.
+	AllEventTypes(ctx context.Context) ([]*event.EventType, error)
+	DeleteEventType(ctx context.Context, name string) error
 }
 
 // Keys are API keys, stored as hashes.

@@ -37,6 +37,7 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 			return err
 		}
 		windowStart := micros(now.Add(-store.IdempotencyWindow))
+		typeCounts := map[string]int64{}
 		for _, a := range entries {
 			if a.IdempotencyKey != "" {
 				a.DuplicateOf, err = lookup(ctx, findKey, a.IdempotencyKey, windowStart)
@@ -55,6 +56,7 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 			if _, err := insertEvent.ExecContext(ctx, a.Event.ID, a.Event.Type, micros(now), a.Envelope); err != nil {
 				return err
 			}
+			typeCounts[a.Event.Type]++
 			if a.IdempotencyKey != "" {
 				if _, err := insertKey.ExecContext(ctx, a.IdempotencyKey, a.Event.ID, micros(now)); err != nil {
 					return err
@@ -67,7 +69,7 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 				}
 			}
 		}
-		return nil
+		return countEventTypes(ctx, tx, typeCounts, now)
 	})
 }
 

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		"DeleteCascades":         testDeleteCascades,
 		"Keys":                   testKeys,
 		"StaleReferences":        testStaleReferences,
+		"EventTypeCatalog":       testEventTypeCatalog,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -547,5 +548,59 @@ func testStaleReferences(t *testing.T, s store.Store) {
 	}
 	if atts, _ := s.ListAttempts(ctx, ok); len(atts) != 1 {
 		t.Fatalf("a repeated settle logged %d attempts, want 1", len(atts))
+	}
+}
+
+func testEventTypeCatalog(t *testing.T, s store.Store) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	def := &event.EventType{Name: "order.created", Description: "An order was placed", Schema: json.RawMessage(`{"type":"object"}`),
+		Example: json.RawMessage(`{"order_id":1}`), CreatedAt: now, UpdatedAt: now}
+	if err := s.PutEventType(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetEventType(ctx, "order.created")
+	if err != nil || got.Description != def.Description || string(got.Schema) != `{"type":"object"}` || string(got.Example) != `{"order_id":1}` || got.Count != 0 || got.FirstSeen != nil {
+		t.Fatalf("GetEventType: %+v, %v", got, err)
+	}
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	publish(t, s, lease, "order.created")
+	publish(t, s, lease, "order.created")
+	publish(t, s, lease, "invoice.paid") // never defined: registered by being seen
+	got, _ = s.GetEventType(ctx, "order.created")
+	if got.Count != 2 || got.FirstSeen == nil || got.LastSeen == nil || got.Description != def.Description {
+		t.Fatalf("statistics after two events: %+v", got)
+	}
+	seen, err := s.GetEventType(ctx, "invoice.paid")
+	if err != nil || seen.Count != 1 || seen.Schema != nil || seen.Deprecated {
+		t.Fatalf("auto-registered type: %+v, %v", seen, err)
+	}
+	def.Description, def.Schema, def.Deprecated = "changed", nil, true
+	if err := s.PutEventType(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetEventType(ctx, "order.created")
+	if got.Description != "changed" || got.Schema != nil || !got.Deprecated || got.Count != 2 {
+		t.Fatalf("a new definition must keep the statistics: %+v", got)
+	}
+	page, next, err := s.ListEventTypes(ctx, store.Page{Limit: 1})
+	if err != nil || len(page) != 1 || page[0].Name != "invoice.paid" || next == "" {
+		t.Fatalf("first page: %+v %q %v", page, next, err)
+	}
+	page, next, _ = s.ListEventTypes(ctx, store.Page{Limit: 1, After: next})
+	if len(page) != 1 || page[0].Name != "order.created" || next != "" {
+		t.Fatalf("second and last page: %+v %q", page, next)
+	}
+	all, err := s.AllEventTypes(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("AllEventTypes: %d, %v", len(all), err)
+	}
+	if err := s.DeleteEventType(ctx, "invoice.paid"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetEventType(ctx, "invoice.paid"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted type: %v", err)
+	}
+	if err := s.DeleteEventType(ctx, "invoice.paid"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
 	}
 }
