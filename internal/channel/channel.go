@@ -16,6 +16,7 @@ type Message struct {
 	EventID      string
 	Subscription *event.Subscription
 	Body         []byte
+	ContentType  string
 }
 
 // Result is what one try of a delivery came to.

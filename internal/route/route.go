@@ -7,6 +7,8 @@ package route
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -18,9 +20,10 @@ import (
 
 // Router matches events to subscriptions.
 type Router struct {
-	mu    sync.Mutex // serialises changes
-	subs  map[string]*event.Subscription
-	table atomic.Pointer[table]
+	mu     sync.Mutex // serialises changes
+	subs   map[string]*event.Subscription
+	shapes map[string]*Shape // compiled when a subscription is set
+	table  atomic.Pointer[table]
 
 	patternsMu sync.RWMutex // Matcher allows concurrent matches, not changes beside them
 	patterns   *pattern.Matcher
@@ -35,12 +38,13 @@ type table struct {
 	// pattern matcher instead, so they cost nothing when they do not match.
 	byType    map[string][]*event.Subscription
 	wildcards []*event.Subscription
+	shapes    map[string]*Shape
 }
 
 // New returns an empty router.
 func New() *Router {
-	r := &Router{subs: map[string]*event.Subscription{}, patterns: pattern.NewMatcher()}
-	r.table.Store(build(r.subs))
+	r := &Router{subs: map[string]*event.Subscription{}, shapes: map[string]*Shape{}, patterns: pattern.NewMatcher()}
+	r.table.Store(build(r.subs, r.shapes))
 	return r
 }
 
@@ -54,14 +58,18 @@ func (r *Router) Load(subs []*event.Subscription) error {
 	r.patterns = pattern.NewMatcher()
 	r.patternsMu.Unlock()
 	r.subs = make(map[string]*event.Subscription, len(subs))
+	r.shapes = make(map[string]*Shape, len(subs))
 	var errs []error
 	for _, s := range subs {
 		r.subs[s.ID] = s
 		if err := r.setPattern(s); err != nil {
 			errs = append(errs, err)
 		}
+		if err := r.setShape(s); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	r.table.Store(build(r.subs))
+	r.table.Store(build(r.subs, r.shapes))
 	if len(errs) > 0 {
 		return errs[0]
 	}
@@ -74,9 +82,28 @@ func (r *Router) Set(s *event.Subscription) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.subs[s.ID] = s
-	err := r.setPattern(s)
-	r.table.Store(build(r.subs))
+	err := errors.Join(r.setPattern(s), r.setShape(s))
+	r.table.Store(build(r.subs, r.shapes))
 	return err
+}
+
+// setShape compiles a subscription's transform and format; one that does
+// not compile (stored by an older release) sends the envelope until fixed.
+func (r *Router) setShape(s *event.Subscription) error {
+	shape, err := CompileShape(s)
+	if err != nil {
+		shape = envelopeShape
+	}
+	r.shapes[s.ID] = shape
+	return err
+}
+
+// Shape returns how a subscription's deliveries are rendered.
+func (r *Router) Shape(id string) *Shape {
+	if s := r.table.Load().shapes[id]; s != nil {
+		return s
+	}
+	return envelopeShape
 }
 
 // setPattern indexes a subscription's content pattern (or forgets its old one).
@@ -115,10 +142,11 @@ func (r *Router) Remove(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.subs, id)
+	delete(r.shapes, id)
 	r.patternsMu.Lock()
 	r.patterns.Remove(id)
 	r.patternsMu.Unlock()
-	r.table.Store(build(r.subs))
+	r.table.Store(build(r.subs, r.shapes))
 }
 
 // Get returns the current version of a subscription, or nil.
@@ -180,8 +208,8 @@ func (r *Router) matchPatterns(envelope []byte) ([]string, error) {
 	return r.patterns.Match(doc, nil), nil
 }
 
-func build(subs map[string]*event.Subscription) *table {
-	t := &table{byID: make(map[string]*event.Subscription, len(subs)), byType: map[string][]*event.Subscription{}}
+func build(subs map[string]*event.Subscription, shapes map[string]*Shape) *table {
+	t := &table{byID: make(map[string]*event.Subscription, len(subs)), byType: map[string][]*event.Subscription{}, shapes: maps.Clone(shapes)}
 	for id, s := range subs {
 		t.byID[id] = s
 		if s.Status == event.Disabled || HasPattern(s.Filter) {

@@ -70,7 +70,7 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 		req.Header.Set(name, value)
 	}
 	id, ts, sig := sign.Headers(keys, m.EventID, s.now(), m.Body)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", m.ContentType)
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set("Webhook-Id", id)
 	req.Header.Set("Webhook-Timestamp", ts)
