@@ -16,6 +16,7 @@ const (
 	PrefixAttempt      = "att_"
 	PrefixKey          = "key_"
 	PrefixPartner      = "ptn_"
+	PrefixSource       = "src_"
 )
 
 // crockford is the Crockford base32 alphabet: it sorts like the numbers it encodes.
