@@ -22,6 +22,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	ds, next, err := s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{
 		Page: page, SubscriptionID: q.Get("subscription_id"), EventID: q.Get("event_id"), Status: event.DeliveryStatus(status),
+		PartnerID: partnerOf(r),
 	})
 	if err != nil {
 		fail(w, r, err)
@@ -31,7 +32,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := s.g.Store.GetDelivery(r.Context(), r.PathValue("id"))
+	d, err := s.ownDelivery(r, r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -51,6 +52,10 @@ func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.ownDelivery(r, r.PathValue("id")); err != nil {
+		fail(w, r, err)
+		return
+	}
 	d, err := s.g.Retry(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrConflict) {
 		fail(w, r, newProblem(http.StatusConflict, "conflict", "The delivery is already waiting to be sent; it needs no retry."))

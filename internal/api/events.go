@@ -28,10 +28,14 @@ type publishRequest struct {
 	Data       json.RawMessage `json:"data"`
 }
 
-// entry validates the request, against the catalog too, and makes the event to publish.
-func (p *publishRequest) entry(idempotencyKey string, cat *catalog.Catalog) (ingest.Entry, error) {
+// entry validates the request, against the caller's grants and the
+// catalog, and makes the event to publish.
+func (p *publishRequest) entry(key *store.Key, idempotencyKey string, cat *catalog.Catalog) (ingest.Entry, error) {
 	e := &event.Event{ID: p.ID, Type: p.Type, Source: p.Source, Subject: p.Subject, Severity: p.Severity, Attributes: p.Attributes, Data: p.Data}
 	if err := e.Validate(); err != nil {
+		return ingest.Entry{}, err
+	}
+	if err := mayPublish(key, e); err != nil {
 		return ingest.Entry{}, err
 	}
 	if err := cat.Check(e); err != nil {
@@ -72,8 +76,12 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	entry, err := req.entry(key, s.g.Catalog)
+	entry, err := req.entry(callerKey(r), key, s.g.Catalog)
 	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if err := s.limiter.admit(w, callerKey(r).ID, 1); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -120,7 +128,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 	var entries []ingest.Entry
 	var positions []int
 	for i, raw := range req.Events {
-		entry, err := batchEntry(raw, key, i, s.g.Catalog)
+		entry, err := batchEntry(callerKey(r), raw, key, i, s.g.Catalog)
 		if err != nil {
 			results[i].Error = problemFor(r, err)
 			continue
@@ -129,6 +137,10 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 		positions = append(positions, i)
 	}
 	if len(entries) > 0 {
+		if err := s.limiter.admit(w, callerKey(r).ID, len(entries)); err != nil {
+			fail(w, r, err)
+			return
+		}
 		ids, err := s.g.Ingest.Publish(r.Context(), entries)
 		if err != nil {
 			fail(w, r, err)
@@ -141,7 +153,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"results": results})
 }
 
-func batchEntry(raw json.RawMessage, key string, i int, cat *catalog.Catalog) (ingest.Entry, error) {
+func batchEntry(caller *store.Key, raw json.RawMessage, key string, i int, cat *catalog.Catalog) (ingest.Entry, error) {
 	if len(raw) > MaxEventBody {
 		return ingest.Entry{}, newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("This event is larger than %d KiB.", MaxEventBody>>10))
 	}
@@ -152,7 +164,7 @@ func batchEntry(raw json.RawMessage, key string, i int, cat *catalog.Catalog) (i
 	if key != "" {
 		key = fmt.Sprintf("%s#%d", key, i)
 	}
-	return req.entry(key, cat)
+	return req.entry(caller, key, cat)
 }
 
 func validation(field, message string) error {

@@ -127,11 +127,12 @@ func (e *env) publish(typ string, data string) string {
 }
 
 type delivery struct {
-	ID           string `json:"id"`
-	Status       string `json:"status"`
-	AttemptCount int    `json:"attempt_count"`
-	LastError    string `json:"last_error"`
-	Attempts     []struct {
+	ID             string `json:"id"`
+	SubscriptionID string `json:"subscription_id"`
+	Status         string `json:"status"`
+	AttemptCount   int    `json:"attempt_count"`
+	LastError      string `json:"last_error"`
+	Attempts       []struct {
 		StatusCode   int     `json:"status_code"`
 		Error        string  `json:"error"`
 		ResponseBody string  `json:"response_body"`

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -25,6 +26,10 @@ type Problem struct {
 
 // problemBase prefixes problem type URIs; the fragment names the problem.
 const problemBase = "https://eventgate.dev/problems/"
+
+func notFoundProblem(r *http.Request) *Problem {
+	return newProblem(http.StatusNotFound, "not-found", fmt.Sprintf("Nothing exists at %s; check the id (ids start with a prefix such as sub_, evt_ or dlv_).", r.URL.Path))
+}
 
 func newProblem(status int, kind, detail string) *Problem {
 	return &Problem{Type: problemBase + kind, Title: http.StatusText(status), Status: status, Detail: detail}
@@ -53,9 +58,11 @@ func problemFor(r *http.Request, err error) *Problem {
 		p.Errors = ve.Fields
 		return p
 	case errors.Is(err, store.ErrNotFound):
-		return newProblem(http.StatusNotFound, "not-found", fmt.Sprintf("Nothing exists at %s; check the id (ids start with a prefix such as sub_, evt_ or dlv_).", r.URL.Path))
+		return notFoundProblem(r)
 	case errors.Is(err, store.ErrBadCursor):
 		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
+	case errors.Is(err, gateway.ErrQuota):
+		return newProblem(http.StatusForbidden, "quota-exceeded", err.Error()+".")
 	case errors.Is(err, ingest.ErrClosed):
 		return newProblem(http.StatusServiceUnavailable, "shutting-down", err.Error())
 	}

@@ -4,32 +4,53 @@ import (
 	"net/http"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/store"
 )
 
 // subscriptionRequest is what a client sends to create a subscription.
 type subscriptionRequest struct {
 	Name           string            `json:"name"`
+	PartnerID      string            `json:"partner_id"`
+	Environment    string            `json:"environment"`
 	Channel        event.Channel     `json:"channel"`
 	Filter         event.Filter      `json:"filter"`
 	RetryPolicy    event.RetryPolicy `json:"retry_policy"`
 	MaxConcurrency int               `json:"max_concurrency"`
+	RateLimit      *event.RateLimit  `json:"rate_limit"`
+	Transform      *event.Transform  `json:"transform"`
+	PayloadFormat  string            `json:"payload_format"`
 }
 
 // subscriptionPatch changes the fields it carries; channel, filter and
 // retry_policy are replaced whole.
 type subscriptionPatch struct {
 	Name           *string            `json:"name"`
+	Environment    *string            `json:"environment"`
 	Channel        *event.Channel     `json:"channel"`
 	Filter         *event.Filter      `json:"filter"`
 	RetryPolicy    *event.RetryPolicy `json:"retry_policy"`
 	MaxConcurrency *int               `json:"max_concurrency"`
+	// RateLimit replaces the limit; {"rate_limit": null} cannot be told
+	// from absence, so removing a limit takes {"rate_limit": {}}.
+	RateLimit *event.RateLimit `json:"rate_limit"`
+	// Transform replaces the transform; {"transform": {}} removes it.
+	Transform     *event.Transform `json:"transform"`
+	PayloadFormat *string          `json:"payload_format"`
 }
 
-// subscriptionView is a subscription as answered; the secret only at
-// creation and rotation.
+// subscriptionView is a subscription as answered: channel secrets never
+// leave the gateway; the signing secret only at creation and rotation.
 type subscriptionView struct {
 	*event.Subscription
 	Secret string `json:"secret,omitempty"`
+}
+
+// view answers sub with its channel secrets redacted; signingSecret is ""
+// except at creation and rotation.
+func view(sub *event.Subscription, signingSecret string) subscriptionView {
+	c := *sub
+	c.Channel = sub.Channel.Redacted()
+	return subscriptionView{&c, signingSecret}
 }
 
 func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
@@ -38,13 +59,21 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	sub := &event.Subscription{Name: req.Name, Channel: req.Channel, Filter: req.Filter, RetryPolicy: req.RetryPolicy, MaxConcurrency: req.MaxConcurrency}
+	if p := partnerOf(r); p != "" {
+		if req.PartnerID != "" && req.PartnerID != p {
+			fail(w, r, validation("partner_id", "must be your own partner id, or left out"))
+			return
+		}
+		req.PartnerID = p
+	}
+	sub := &event.Subscription{Name: req.Name, PartnerID: req.PartnerID, Environment: req.Environment, Channel: req.Channel, Filter: req.Filter, RetryPolicy: req.RetryPolicy, MaxConcurrency: req.MaxConcurrency, RateLimit: req.RateLimit,
+		Transform: req.Transform, PayloadFormat: req.PayloadFormat}
 	if err := s.g.CreateSubscription(r.Context(), sub); err != nil {
 		fail(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/subscriptions/"+sub.ID)
-	writeJSON(w, http.StatusCreated, subscriptionView{sub, sub.Secrets[0].Value})
+	writeJSON(w, http.StatusCreated, view(sub, sub.Secrets[0].Value))
 }
 
 func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
@@ -53,21 +82,25 @@ func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	subs, next, err := s.g.Store.ListSubscriptions(r.Context(), page)
+	subs, next, err := s.g.Store.ListSubscriptions(r.Context(), store.SubscriptionQuery{Page: page, PartnerID: partnerOf(r)})
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeList(w, subs, next)
+	views := make([]subscriptionView, len(subs))
+	for i, sub := range subs {
+		views[i] = view(sub, "")
+	}
+	writeList(w, views, next)
 }
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) {
-	sub, err := s.g.Store.GetSubscription(r.Context(), r.PathValue("id"))
+	sub, err := s.ownSubscription(r, r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sub)
+	writeJSON(w, http.StatusOK, view(sub, ""))
 }
 
 func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +109,7 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	sub, err := s.g.Store.GetSubscription(r.Context(), r.PathValue("id"))
+	sub, err := s.ownSubscription(r, r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -84,7 +117,11 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 	if patch.Name != nil {
 		sub.Name = *patch.Name
 	}
+	if patch.Environment != nil {
+		sub.Environment = *patch.Environment
+	}
 	if patch.Channel != nil {
+		patch.Channel.KeepSecrets(&sub.Channel) // what the client read back, redacted
 		sub.Channel = *patch.Channel
 	}
 	if patch.Filter != nil {
@@ -96,14 +133,33 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 	if patch.MaxConcurrency != nil {
 		sub.MaxConcurrency = *patch.MaxConcurrency
 	}
+	if patch.Transform != nil {
+		sub.Transform = patch.Transform
+		if patch.Transform.Template == "" && len(patch.Transform.InputPaths) == 0 {
+			sub.Transform = nil
+		}
+	}
+	if patch.PayloadFormat != nil {
+		sub.PayloadFormat = *patch.PayloadFormat
+	}
+	if patch.RateLimit != nil {
+		sub.RateLimit = patch.RateLimit
+		if patch.RateLimit.PerSecond == 0 {
+			sub.RateLimit = nil
+		}
+	}
 	if err := s.g.UpdateSubscription(r.Context(), sub); err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sub)
+	writeJSON(w, http.StatusOK, view(sub, ""))
 }
 
 func (s *Server) deleteSubscription(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
+		fail(w, r, err)
+		return
+	}
 	if err := s.g.DeleteSubscription(r.Context(), r.PathValue("id")); err != nil {
 		fail(w, r, err)
 		return
@@ -120,24 +176,36 @@ func (s *Server) resumeSubscription(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, status event.SubscriptionStatus, reason string) {
+	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
+		fail(w, r, err)
+		return
+	}
 	sub, err := s.g.SetStatus(r.Context(), r.PathValue("id"), status, reason)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sub)
+	writeJSON(w, http.StatusOK, view(sub, ""))
 }
 
 func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
+		fail(w, r, err)
+		return
+	}
 	sub, err := s.g.RotateSecret(r.Context(), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, subscriptionView{sub, sub.Secrets[0].Value})
+	writeJSON(w, http.StatusOK, view(sub, sub.Secrets[0].Value))
 }
 
 func (s *Server) redrive(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
+		fail(w, r, err)
+		return
+	}
 	n, err := s.g.Redrive(r.Context(), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)

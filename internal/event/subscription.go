@@ -23,17 +23,27 @@ const (
 
 // Subscription is what one receiver gets: which events, over which channel, how hard to retry.
 type Subscription struct {
-	ID             string             `json:"id"`
-	Name           string             `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// PartnerID and Environment say whose subscription it is, if a partner's.
+	PartnerID      string             `json:"partner_id,omitempty"`
+	Environment    string             `json:"environment,omitempty"`
 	Status         SubscriptionStatus `json:"status"`
 	StatusReason   string             `json:"status_reason,omitempty"`
 	Channel        Channel            `json:"channel"`
 	Filter         Filter             `json:"filter"`
 	RetryPolicy    RetryPolicy        `json:"retry_policy"`
 	MaxConcurrency int                `json:"max_concurrency"`
-	Secrets        []Secret           `json:"-"`
-	CreatedAt      time.Time          `json:"created_at"`
-	UpdatedAt      time.Time          `json:"updated_at"`
+	// Transform reshapes the payload (like EventBridge's input transformer);
+	// PayloadFormat picks envelope (default), data or cloudevents. Package
+	// route/transform compiles them; a transform replaces the format.
+	Transform     *Transform `json:"transform,omitempty"`
+	PayloadFormat string     `json:"payload_format,omitempty"`
+	// RateLimit bounds how fast deliveries are sent; over it they wait.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	Secrets   []Secret   `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Channel says how deliveries leave. Only "webhook" exists so far; other
@@ -43,6 +53,11 @@ type Channel struct {
 	URL     string            `json:"url,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Timeout Duration          `json:"timeout,omitempty"`
+	// Auth and ClientCert are values, not pointers, so that a shallow copy
+	// of a subscription can seal or redact its secrets without touching
+	// the original (see SecretFields).
+	Auth       ChannelAuth `json:"auth,omitzero"`
+	ClientCert ClientCert  `json:"client_cert,omitzero"`
 }
 
 // Filter selects the events a subscription receives: both parts must pass.
@@ -62,6 +77,20 @@ type RetryPolicy struct {
 	MinBackoff  Duration `json:"min_backoff"`
 	MaxBackoff  Duration `json:"max_backoff"`
 }
+
+// Transform is an input transformer: values picked by JSONPath, put into a template.
+type Transform struct {
+	InputPaths map[string]string `json:"input_paths,omitempty"`
+	Template   string            `json:"template"`
+}
+
+// RateLimit is a sending rate.
+type RateLimit struct {
+	PerSecond float64 `json:"per_second"`
+}
+
+// MaxRatePerSecond bounds a subscription's rate limit.
+const MaxRatePerSecond = 100000
 
 // Secret is one signing secret; during rotation the old one has an expiry.
 type Secret struct {
@@ -122,7 +151,7 @@ func (s *Subscription) Validate() error {
 	}
 	v.Merge("channel.", s.Channel.Validate())
 	for i, t := range s.Filter.EventTypes {
-		if len(t) > MaxTypeLength || !globPattern.MatchString(t) {
+		if !ValidTypeGlob(t) {
 			v.Add(fmt.Sprintf("filter.event_types[%d]", i), "must be an event type or a glob with '*', e.g. \"order.*\"")
 		}
 	}
@@ -138,6 +167,9 @@ func (s *Subscription) Validate() error {
 	}
 	if p.MaxBackoff.D() > 24*time.Hour {
 		v.Add("retry_policy.max_backoff", "must be at most 24h")
+	}
+	if s.RateLimit != nil && (s.RateLimit.PerSecond <= 0 || s.RateLimit.PerSecond > MaxRatePerSecond) {
+		v.Add("rate_limit.per_second", fmt.Sprintf("must be more than 0 and at most %d (leave rate_limit out for no limit)", MaxRatePerSecond))
 	}
 	if s.MaxConcurrency < 1 || s.MaxConcurrency > MaxMaxConcurrency {
 		v.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d", MaxMaxConcurrency))
@@ -158,12 +190,13 @@ func (c *Channel) Validate() error {
 	if len(c.Headers) > MaxHeaders {
 		v.Add("headers", fmt.Sprintf("has more than %d entries", MaxHeaders))
 	}
+	authHeader := c.Auth.headerName()
 	for name, val := range c.Headers {
-		switch {
-		case !headerPattern.MatchString(name):
-			v.Add("headers."+name, "is not a valid header name")
-		case reservedHeaders[strings.ToLower(name)]:
-			v.Add("headers."+name, "is set by eventgate and cannot be overridden")
+		switch problem := headerNameProblem(name); {
+		case problem != "":
+			v.Add("headers."+name, problem)
+		case authHeader != "" && strings.EqualFold(name, authHeader):
+			v.Add("headers."+name, "is set by channel.auth; leave it out of headers")
 		case strings.ContainsAny(val, "\r\n"):
 			v.Add("headers."+name, "must not contain line breaks")
 		}
@@ -171,7 +204,29 @@ func (c *Channel) Validate() error {
 	if c.Timeout < 0 || c.Timeout.D() > MaxTimeout {
 		v.Add("timeout", fmt.Sprintf("must be at most %s", MaxTimeout))
 	}
+	if c.Auth != (ChannelAuth{}) {
+		v.Merge("auth.", c.Auth.validate())
+	}
+	if c.ClientCert != (ClientCert{}) {
+		c.ClientCert.check(&v, c.URL)
+	}
 	return v.Err()
+}
+
+// headerNameProblem says what is wrong with a header name a client sets, or "".
+func headerNameProblem(name string) string {
+	switch {
+	case !headerPattern.MatchString(name):
+		return "is not a valid header name"
+	case reservedHeaders[strings.ToLower(name)]:
+		return "is set by eventgate and cannot be overridden"
+	}
+	return ""
+}
+
+// ValidTypeGlob reports whether g is an event type or a glob of them.
+func ValidTypeGlob(g string) bool {
+	return len(g) <= MaxTypeLength && globPattern.MatchString(g)
 }
 
 // MatchesType reports whether an event type passes the filter's type globs.

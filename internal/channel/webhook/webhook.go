@@ -5,9 +5,11 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -24,33 +26,36 @@ const UserAgent = "eventgate/1"
 // connection can be reused; anything longer closes the connection.
 const drainLimit = 64 << 10
 
-// Sender posts messages to webhook URLs.
-type Sender struct {
-	client *http.Client
-	now    func() time.Time
+// Options configure a Sender.
+type Options struct {
+	// Guard refuses private destinations when a connection is made.
+	Guard netguard.Guard
+	// Proxy, when set, carries every request (deliveries and OAuth2 token
+	// requests), so that they leave from the proxy's fixed addresses. The
+	// guard then sees only the proxy's address: beyond the URL check made
+	// when a subscription is saved, filtering destinations is the proxy's job.
+	Proxy *url.URL
+	// RootCAs, when set, replaces the system's trusted roots (for tests).
+	RootCAs *x509.CertPool
 }
 
-// New returns a sender whose connections pass the guard.
-func New(guard netguard.Guard) *Sender {
-	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           guard.Dialer().DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1000,
-		MaxIdleConnsPerHost:   100,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: event.MaxTimeout,
-	}
-	return &Sender{
-		client: &http.Client{
-			Transport: transport,
-			// A webhook endpoint answers itself; following a redirect would
-			// send the signed payload to a place nobody configured.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		now: time.Now,
-	}
+// Sender posts messages to webhook URLs.
+type Sender struct {
+	opts   Options
+	shared *http.Client // for every subscription without a client certificate
+	// mtls holds a client per subscription with a client certificate,
+	// tokenCaches the OAuth2 tokens of each subscription that uses them.
+	mtls        perSubscription[*http.Client]
+	tokenCaches perSubscription[*tokenCache]
+	now         func() time.Time
+}
+
+// New returns a sender configured by opts.
+func New(opts Options) *Sender {
+	s := &Sender{opts: opts, now: time.Now}
+	s.shared = s.newClient(nil)
+	s.mtls.retire = (*http.Client).CloseIdleConnections
+	return s
 }
 
 // Send posts one message and reports what came of it.
@@ -60,30 +65,20 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	if err != nil {
 		return channel.Result{Err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, sub.Channel.Timeout.D())
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Channel.URL, bytes.NewReader(m.Body))
+	client, err := s.clientFor(sub)
 	if err != nil {
 		return channel.Result{Err: err}
 	}
-	for name, value := range sub.Channel.Headers {
-		req.Header.Set(name, value)
-	}
-	id, ts, sig := sign.Headers(keys, m.EventID, s.now(), m.Body)
-	req.Header.Set("Content-Type", m.ContentType)
-	req.Header.Set("User-Agent", UserAgent)
-	req.Header.Set("Webhook-Id", id)
-	req.Header.Set("Webhook-Timestamp", ts)
-	req.Header.Set("Webhook-Signature", sig)
+	ctx, cancel := context.WithTimeout(ctx, sub.Channel.Timeout.D())
+	defer cancel()
 
 	start := time.Now()
-	resp, err := s.client.Do(req)
+	resp, err := s.post(ctx, client, m, keys)
 	if err != nil {
 		return channel.Result{Err: err, Latency: time.Since(start)}
 	}
-	defer resp.Body.Close()
+	defer drain(resp)
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, event.MaxResponseExcerpt))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
 	r := channel.Result{
 		OK:           resp.StatusCode >= 200 && resp.StatusCode < 300,
 		StatusCode:   resp.StatusCode,
@@ -98,6 +93,50 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 		r.Err = fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return r
+}
+
+// post sends the message. When the endpoint refuses a fetched OAuth2
+// token (401), which it may have revoked before it expired, the token is
+// dropped and the request made once more with a fresh one.
+func (s *Sender) post(ctx context.Context, client *http.Client, m *channel.Message, keys []sign.Key) (*http.Response, error) {
+	resp, renew, err := s.postOnce(ctx, client, m, keys)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || renew == nil {
+		return resp, err
+	}
+	drain(resp)
+	renew()
+	resp, _, err = s.postOnce(ctx, client, m, keys)
+	return resp, err
+}
+
+func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.Message, keys []sign.Key) (*http.Response, func(), error) {
+	sub := m.Subscription
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Channel.URL, bytes.NewReader(m.Body))
+	if err != nil {
+		return nil, nil, err
+	}
+	for name, value := range sub.Channel.Headers {
+		req.Header.Set(name, value)
+	}
+	id, ts, sig := sign.Headers(keys, m.EventID, s.now(), m.Body)
+	req.Header.Set("Content-Type", m.ContentType)
+	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set("Webhook-Id", id)
+	req.Header.Set("Webhook-Timestamp", ts)
+	req.Header.Set("Webhook-Signature", sig)
+	renew, err := s.authorize(ctx, req, sub)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := client.Do(req)
+	return resp, renew, err
+}
+
+// drain reads what is left of a short answer, so that the connection can
+// be reused, and closes it.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+	resp.Body.Close()
 }
 
 func signingKeys(sub *event.Subscription, now time.Time) ([]sign.Key, error) {

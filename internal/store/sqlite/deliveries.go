@@ -37,6 +37,10 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*e
 		query += ` AND status = ?`
 		args = append(args, q.Status)
 	}
+	if q.PartnerID != "" {
+		query += ` AND subscription_id IN (SELECT id FROM subscriptions WHERE partner_id = ?)`
+		args = append(args, q.PartnerID)
+	}
 	query += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, q.N()+1)
 	rows, err := s.r.QueryContext(ctx, query, args...)

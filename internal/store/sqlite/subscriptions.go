@@ -9,15 +9,15 @@ import (
 	"github.com/eventgate/eventgate/internal/store"
 )
 
-const subscriptionColumns = `id, name, status, status_reason, spec, secrets, created_at, updated_at`
+const subscriptionColumns = `id, name, partner_id, environment, status, status_reason, spec, secrets, created_at, updated_at`
 
 func (s *Store) CreateSubscription(ctx context.Context, sub *event.Subscription) error {
 	spec, secrets, err := store.EncodeSubscription(sub)
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.Name, sub.Status, sub.StatusReason, spec, secrets, micros(sub.CreatedAt), micros(sub.UpdatedAt))
+	_, err = s.w.ExecContext(ctx, `INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.Name, sub.PartnerID, sub.Environment, sub.Status, sub.StatusReason, spec, secrets, micros(sub.CreatedAt), micros(sub.UpdatedAt))
 	return err
 }
 
@@ -25,7 +25,7 @@ func (s *Store) GetSubscription(ctx context.Context, id string) (*event.Subscrip
 	return scanSubscription(s.r.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = ?`, id))
 }
 
-func (s *Store) ListSubscriptions(ctx context.Context, p store.Page) ([]*event.Subscription, string, error) {
+func (s *Store) ListSubscriptions(ctx context.Context, p store.SubscriptionQuery) ([]*event.Subscription, string, error) {
 	after, err := store.DecodeCursor(p.After)
 	if err != nil {
 		return nil, "", err
@@ -33,7 +33,8 @@ func (s *Store) ListSubscriptions(ctx context.Context, p store.Page) ([]*event.S
 	if after == "" {
 		after = "\xff"
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id < ? ORDER BY id DESC LIMIT ?`, after, p.N()+1)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id < ?1 AND (?2 = '' OR partner_id = ?2) ORDER BY id DESC LIMIT ?3`,
+		after, p.PartnerID, p.N()+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -63,8 +64,8 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub *event.Subscription)
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		err := checkAffected(tx.ExecContext(ctx, `UPDATE subscriptions SET name = ?, status = ?, status_reason = ?, spec = ?, secrets = ?, updated_at = ? WHERE id = ?`,
-			sub.Name, sub.Status, sub.StatusReason, spec, secrets, micros(sub.UpdatedAt), sub.ID))
+		err := checkAffected(tx.ExecContext(ctx, `UPDATE subscriptions SET name = ?, partner_id = ?, environment = ?, status = ?, status_reason = ?, spec = ?, secrets = ?, updated_at = ? WHERE id = ?`,
+			sub.Name, sub.PartnerID, sub.Environment, sub.Status, sub.StatusReason, spec, secrets, micros(sub.UpdatedAt), sub.ID))
 		if err != nil {
 			return err
 		}
@@ -95,7 +96,7 @@ func scanSubscription(row scanner) (*event.Subscription, error) {
 	var sub event.Subscription
 	var spec, secrets []byte
 	var created, updated int64
-	if err := row.Scan(&sub.ID, &sub.Name, &sub.Status, &sub.StatusReason, &spec, &secrets, &created, &updated); err != nil {
+	if err := row.Scan(&sub.ID, &sub.Name, &sub.PartnerID, &sub.Environment, &sub.Status, &sub.StatusReason, &spec, &secrets, &created, &updated); err != nil {
 		return nil, notFound(err)
 	}
 	sub.CreatedAt, sub.UpdatedAt = fromMicros(created), fromMicros(updated)

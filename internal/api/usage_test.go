@@ -1,0 +1,61 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestUsageAndMonthlyQuota: a partner's usage counts its deliveries; at
+// its monthly quota its subscriptions pause (deliveries wait, none lost)
+// and resume when the quota allows again.
+func TestUsageAndMonthlyQuota(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	var p struct{ ID string }
+	e.must(201, "POST", "/v1/partners", `{"name":"Acme","quotas":{"monthly_deliveries":2}}`, &p)
+	var sub struct{ ID string }
+	e.must(201, "POST", "/v1/subscriptions", map[string]any{"name": "acme", "partner_id": p.ID, "channel": map[string]any{"type": "webhook", "url": rc.URL}}, &sub)
+	e.waitStatus(e.publish("a.b", `{"x":1}`), "succeeded")
+	e.waitStatus(e.publish("a.b", `{"x":2}`), "succeeded")
+
+	var usage struct {
+		Days []struct {
+			Day                        string
+			Delivered, Attempts, Bytes int64
+		}
+		Month struct{ Delivered, Quota int64 }
+	}
+	e.must(200, "GET", "/v1/partners/"+p.ID+"/usage", nil, &usage)
+	today := time.Now().UTC().Format(time.DateOnly)
+	if len(usage.Days) != 1 || usage.Days[0].Day != today || usage.Days[0].Delivered != 2 || usage.Days[0].Attempts != 2 || usage.Days[0].Bytes < 100 ||
+		usage.Month.Delivered != 2 || usage.Month.Quota != 2 {
+		t.Fatalf("usage %+v", usage)
+	}
+	if code, _, body := e.do("GET", "/v1/partners/"+p.ID+"/usage?from=yesterday", nil); code != 400 || !strings.Contains(string(body), "RFC 3339") {
+		t.Fatalf("bad from: %d %s", code, body)
+	}
+
+	if err := e.g.EnforceQuotas(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Status       string `json:"status"`
+		StatusReason string `json:"status_reason"`
+	}
+	e.must(200, "GET", "/v1/subscriptions/"+sub.ID, nil, &s)
+	if s.Status != "paused" || !strings.Contains(s.StatusReason, "monthly delivery quota reached (2 of 2)") {
+		t.Fatalf("at quota the subscription is %+v, want paused with the reason", s)
+	}
+	waiting := e.publish("a.b", `{"x":3}`)
+	time.Sleep(100 * time.Millisecond)
+	if rc.count() != 2 {
+		t.Fatalf("a paused subscription delivered: %d", rc.count())
+	}
+	e.must(200, "PATCH", "/v1/partners/"+p.ID, `{"quotas":{"monthly_deliveries":10}}`, nil)
+	if err := e.g.EnforceQuotas(context.Background(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus(waiting, "succeeded")
+}

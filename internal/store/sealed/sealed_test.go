@@ -1,0 +1,67 @@
+package sealed_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/secret"
+	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/store/sealed"
+	"github.com/eventgate/eventgate/internal/store/sqlite"
+	"github.com/eventgate/eventgate/internal/store/storetest"
+)
+
+func open(t *testing.T, dir string) store.Store {
+	inner, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inner.Close() })
+	key, err := secret.LoadKey("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := secret.NewBox(key)
+	return sealed.New(inner, box)
+}
+
+// TestBehavesLikeTheStore: the decorator changes nothing a caller sees.
+func TestBehavesLikeTheStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, t.TempDir()) })
+}
+
+// TestSecretsAreNotInTheDatabaseFile writes a subscription and checks the
+// database file holds no trace of its secret, while reads return it.
+func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	const signing = "whsec_dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQhIQ=="
+	now := time.Now().UTC()
+	sub := &event.Subscription{ID: "sub_1", Name: "x", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "https://example.com"},
+		Secrets: []event.Secret{{Value: signing}}, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateSubscription(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	if sub.Secrets[0].Value != signing {
+		t.Fatal("sealing changed the caller's subscription")
+	}
+	got, err := s.GetSubscription(context.Background(), "sub_1")
+	if err != nil || got.Secrets[0].Value != signing {
+		t.Fatalf("read back %+v, %v", got.Secrets, err)
+	}
+	all, _ := s.AllSubscriptions(context.Background())
+	if all[0].Secrets[0].Value != signing {
+		t.Fatal("AllSubscriptions did not decrypt")
+	}
+	for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		if bytes.Contains(b, []byte(signing)) || bytes.Contains(b, []byte("dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQ")) {
+			t.Fatalf("%s holds the signing secret in clear text", name)
+		}
+	}
+}
