@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/api"
 	"github.com/eventgate/eventgate/internal/gateway"
-	"github.com/eventgate/eventgate/internal/store/sqlite"
+	"github.com/eventgate/eventgate/internal/store"
 )
 
 // shutdownBudget bounds a graceful stop: SIGTERM to exit within 10 s.
@@ -24,13 +25,29 @@ const shutdownBudget = 9 * time.Second
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	data := fs.String("data", "./eventgate-data", "data directory of the embedded store")
+	data := fs.String("data", "./eventgate-data", "data directory: the embedded store, and the master key file unless EVENTGATE_MASTER_KEY is set")
+	database := fs.String("database", "", "PostgreSQL URL (postgres://...) to share one database between nodes; empty: the embedded store")
 	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks reach loopback, private and link-local addresses")
-	poll := fs.Duration("poll-interval", time.Second, "how often the store is checked for retries that came due")
+	poll := fs.Duration("poll-interval", time.Second, "how often the store is checked for retries that came due (and, with --database, for changes made through other nodes)")
+	retention := fs.Duration("retention", 720*time.Hour, "delete events older than this whose deliveries are all final, with those deliveries (0: keep forever)")
+	lease := fs.Duration("lease", 30*time.Second, "advanced: how long a node's claim on work lasts without renewal, i.e. how long other nodes wait before taking a dead node's work over")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	strictTypes := fs.Bool("strict-event-types", false, "refuse events whose type is not in the event type catalog")
+	publishRate := fs.Float64("publish-rate-limit", 0, "events per second one API key may publish (0: no limit)")
+	var egressProxy *url.URL
+	fs.Func("egress-proxy", "HTTP(S) proxy URL (http://proxy:3128) that carries every webhook and OAuth2 token request, so deliveries leave from its addresses; "+
+		"destinations are then checked by URL only, and the proxy must refuse private addresses itself", func(v string) (err error) {
+		egressProxy, err = parseProxyURL(v)
+		return err
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *retention != 0 && *retention < store.IdempotencyWindow {
+		return fmt.Errorf("--retention %v: use 0 (keep forever) or at least %v, the idempotency window, whose keys refer to stored events", *retention, store.IdempotencyWindow)
+	}
+	if *lease < time.Second {
+		return fmt.Errorf("--lease %v: use at least 1s (the default 30s suits most deployments)", *lease)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -41,7 +58,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	st, err := sqlite.Open(ctx, *data)
+	st, singleNode, err := openStore(ctx, *data, databaseURL(*database))
 	if err != nil {
 		return err
 	}
@@ -49,9 +66,13 @@ func serve(args []string) error {
 	g, err := gateway.Start(ctx, st, gateway.Config{
 		AllowPrivateTargets: *allowPrivate,
 		AdminKey:            os.Getenv("EVENTGATE_ADMIN_KEY"),
-		SingleNode:          true,
+		SingleNode:          singleNode,
 		PollInterval:        *poll,
+		Lease:               *lease,
+		Retention:           *retention,
 		StrictEventTypes:    *strictTypes,
+		PublishRateLimit:    *publishRate,
+		EgressProxy:         egressProxy,
 	})
 	if err != nil {
 		return err
@@ -73,7 +94,11 @@ func serve(args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	slog.Info("eventgate listening", "addr", ln.Addr().String(), "data", *data, "allow_private_targets", *allowPrivate)
+	where := slog.String("data", *data)
+	if !singleNode {
+		where = slog.String("store", "postgres") // never the url: it may hold a password
+	}
+	slog.Info("eventgate listening", "addr", ln.Addr().String(), where, "allow_private_targets", *allowPrivate)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -94,4 +119,21 @@ func serve(args []string) error {
 	g.Shutdown(deadline)
 	slog.Info("stopped")
 	return nil
+}
+
+// databaseURL also honours EVENTGATE_DATABASE_URL, the name operators expect.
+func databaseURL(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return os.Getenv("EVENTGATE_DATABASE_URL")
+}
+
+// parseProxyURL accepts what http.Transport can use as an HTTP(S) proxy.
+func parseProxyURL(v string) (*url.URL, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("want an http:// or https:// proxy URL, e.g. http://proxy.internal:3128")
+	}
+	return u, nil
 }

@@ -51,7 +51,7 @@ func (s *Server) authenticated(who access, next http.HandlerFunc) http.HandlerFu
 			writeProblem(w, newProblem(http.StatusUnauthorized, "unauthenticated", "Send an API key as 'Authorization: Bearer <key>'."))
 			return
 		}
-		key, err := auth.Authenticate(r.Context(), s.g.Store, secret, time.Now())
+		key, err := s.keys.Authenticate(r.Context(), s.g.Store, secret, time.Now())
 		if err == auth.ErrUnauthenticated {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="eventgate", error="invalid_token"`)
 			writeProblem(w, newProblem(http.StatusUnauthorized, "unauthenticated", "The API key is unknown, revoked or expired; check that you copied it whole."))

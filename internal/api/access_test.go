@@ -197,3 +197,19 @@ func TestPartnerSeesOnlyItsOwn(t *testing.T) {
 		t.Fatalf("unknown environment: %d %s", code, body)
 	}
 }
+
+// TestRevokedKeyStopsAtOnce: revoking a key (or deleting its partner) on
+// this node stops it at once, despite the key cache.
+func TestRevokedKeyStopsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	if code, body := f.call("partnerA", "GET", "/v1/subscriptions", ""); code != 200 {
+		t.Fatalf("before revocation: %d %s", code, body)
+	}
+	f.e.must(204, "DELETE", "/v1/keys/"+f.keyA, nil, nil)
+	if code, _ := f.call("partnerA", "GET", "/v1/subscriptions", ""); code != 401 {
+		t.Fatalf("a revoked key answered %d, want 401", code)
+	}
+	if code, _ := f.call("publisher", "POST", "/v1/events", `{"type":"order.created","data":{}}`); code != 202 {
+		t.Fatalf("another key stopped working: %d", code)
+	}
+}

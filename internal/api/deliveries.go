@@ -9,26 +9,18 @@ import (
 )
 
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
 	q := r.URL.Query()
 	status := q.Get("status")
 	if status != "" && !event.ValidDeliveryStatus(status) {
 		fail(w, r, newProblem(http.StatusBadRequest, "bad-parameter", "status must be one of pending, succeeded, failed, dead, not "+status+"."))
 		return
 	}
-	ds, next, err := s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{
-		Page: page, SubscriptionID: q.Get("subscription_id"), EventID: q.Get("event_id"), Status: event.DeliveryStatus(status),
-		PartnerID: partnerOf(r),
-	})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeList(w, ds, next)
+	serveList(w, r, func(page store.Page) ([]*event.Delivery, string, error) {
+		return s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{
+			Page: page, SubscriptionID: q.Get("subscription_id"), EventID: q.Get("event_id"), Status: event.DeliveryStatus(status),
+			PartnerID: partnerOf(r),
+		})
+	}, asIs)
 }
 
 func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {

@@ -174,17 +174,9 @@ func validation(field, message string) error {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	events, next, err := s.g.Store.ListEvents(r.Context(), store.EventQuery{Page: page, Type: r.URL.Query().Get("type")})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeList(w, events, next)
+	serveList(w, r, func(page store.Page) ([]*event.Event, string, error) {
+		return s.g.Store.ListEvents(r.Context(), store.EventQuery{Page: page, Type: r.URL.Query().Get("type")})
+	}, asIs)
 }
 
 // deliverySummary is a delivery as shown with its event.

@@ -57,21 +57,9 @@ func (s *Server) getEventType(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listEventTypes(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	types, next, err := s.g.Store.ListEventTypes(r.Context(), page)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	views := make([]eventTypeView, len(types))
-	for i, t := range types {
-		views[i] = s.view(t)
-	}
-	writeList(w, views, next)
+	serveList(w, r, func(page store.Page) ([]*event.EventType, string, error) {
+		return s.g.Store.ListEventTypes(r.Context(), page)
+	}, s.view)
 }
 
 func (s *Server) deleteEventType(w http.ResponseWriter, r *http.Request) {

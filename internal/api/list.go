@@ -37,3 +37,26 @@ func pageParams(r *http.Request) (store.Page, error) {
 	}
 	return p, nil
 }
+
+// serveList answers one page of a list: it reads ?limit= and ?after=,
+// fetches, shows each item as view says, and writes the page or the problem.
+func serveList[T, V any](w http.ResponseWriter, r *http.Request, fetch func(store.Page) ([]T, string, error), view func(T) V) {
+	page, err := pageParams(r)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	items, next, err := fetch(page)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	views := make([]V, len(items))
+	for i, item := range items {
+		views[i] = view(item)
+	}
+	writeList(w, views, next)
+}
+
+// asIs shows an item as it is.
+func asIs[T any](item T) T { return item }

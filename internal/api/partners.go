@@ -39,17 +39,9 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPartners(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	partners, next, err := s.g.Store.ListPartners(r.Context(), page)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeList(w, partners, next)
+	serveList(w, r, func(page store.Page) ([]*event.Partner, string, error) {
+		return s.g.Store.ListPartners(r.Context(), page)
+	}, asIs)
 }
 
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) {
@@ -96,6 +88,7 @@ func (s *Server) deletePartner(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	s.keys.Forget() // its keys are revoked: stop honouring them here at once
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -135,21 +128,9 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	keys, next, err := s.g.Store.ListKeys(r.Context(), store.KeyQuery{Page: page, PartnerID: r.URL.Query().Get("partner_id")})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	views := make([]keyView, len(keys))
-	for i, k := range keys {
-		views[i] = viewKey(k)
-	}
-	writeList(w, views, next)
+	serveList(w, r, func(page store.Page) ([]*store.Key, string, error) {
+		return s.g.Store.ListKeys(r.Context(), store.KeyQuery{Page: page, PartnerID: r.URL.Query().Get("partner_id")})
+	}, viewKey)
 }
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
@@ -157,6 +138,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
+	s.keys.Forget()
 	w.WriteHeader(http.StatusNoContent)
 }
 

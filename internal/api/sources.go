@@ -47,21 +47,9 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	sources, next, err := s.g.Store.ListSources(r.Context(), page)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	views := make([]sourceView, len(sources))
-	for i, src := range sources {
-		views[i] = viewSource(src)
-	}
-	writeList(w, views, next)
+	serveList(w, r, func(page store.Page) ([]*source.Source, string, error) {
+		return s.g.Store.ListSources(r.Context(), page)
+	}, viewSource)
 }
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request) {

@@ -77,21 +77,9 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
-	page, err := pageParams(r)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	subs, next, err := s.g.Store.ListSubscriptions(r.Context(), store.SubscriptionQuery{Page: page, PartnerID: partnerOf(r)})
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	views := make([]subscriptionView, len(subs))
-	for i, sub := range subs {
-		views[i] = view(sub, "")
-	}
-	writeList(w, views, next)
+	serveList(w, r, func(page store.Page) ([]*event.Subscription, string, error) {
+		return s.g.Store.ListSubscriptions(r.Context(), store.SubscriptionQuery{Page: page, PartnerID: partnerOf(r)})
+	}, func(sub *event.Subscription) subscriptionView { return view(sub, "") })
 }
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) {

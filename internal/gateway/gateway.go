@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"sync"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/auth"
@@ -36,7 +38,23 @@ type Config struct {
 	RotationOverlap time.Duration
 	// StrictEventTypes refuses events whose type is not in the catalog.
 	StrictEventTypes bool
+	// Lease is how long a node's claim on deliveries and the leader lease
+	// last without renewal: how long work of a dead node waits (default 30s).
+	Lease time.Duration
+	// Retention, when set, deletes events older than that whose deliveries
+	// are all final, with those deliveries and their attempts.
+	Retention time.Duration
+	// PublishRateLimit bounds the events per second one API key may
+	// publish (burst: two seconds' worth); 0 means no limit.
+	PublishRateLimit float64
+	// EgressProxy, when set, carries every webhook and OAuth2 token
+	// request. Destinations are then checked only by URL when saved: the
+	// proxy must refuse private addresses itself.
+	EgressProxy *url.URL
 }
+
+// Settings returns the configuration the gateway runs with.
+func (g *Gateway) Settings() Config { return g.cfg }
 
 // Gateway is one running eventgate node.
 type Gateway struct {
@@ -47,6 +65,8 @@ type Gateway struct {
 	Dispatch *dispatch.Dispatcher
 	Guard    netguard.Guard
 	cfg      Config
+	cluster  *cluster
+	stopped  sync.Once
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -57,9 +77,20 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	if cfg.RotationOverlap == 0 {
 		cfg.RotationOverlap = 24 * time.Hour
 	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = time.Second
+	}
 	g := &Gateway{Store: s, Router: route.New(), Catalog: catalog.New(cfg.StrictEventTypes), Guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
+	}
+	// Read before what they count, so that a change made meanwhile is loaded again later.
+	seen, err := s.Versions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read versions: %w", err)
 	}
 	subs, err := s.AllSubscriptions(ctx)
 	if err != nil {
@@ -84,19 +115,25 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	}
 	g.Dispatch = dispatch.New(dispatch.Config{
 		Owner:        nodeName(),
+		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
-	}, s, g.Router, webhook.New(g.Guard))
+	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy}))
 	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
 	g.Dispatch.Start()
+	g.cluster = startCluster(g, seen, subs)
 	return g, nil
 }
 
 // Shutdown stops accepting events, lets deliveries in flight finish while
 // ctx allows, and records every outcome. The store stays open.
+// Calling it again does nothing.
 func (g *Gateway) Shutdown(ctx context.Context) {
-	g.Ingest.Close()
-	g.Dispatch.Shutdown(ctx)
+	g.stopped.Do(func() {
+		g.cluster.close()
+		g.Ingest.Close()
+		g.Dispatch.Shutdown(ctx)
+	})
 }
 
 func nodeName() string {
@@ -113,7 +150,13 @@ func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 		if _, err := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); err == nil {
 			return nil
 		}
-		return g.Store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
+		err := g.Store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
+		if err != nil {
+			if _, again := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); again == nil {
+				return nil // a node starting beside this one stored it first
+			}
+		}
+		return err
 	}
 	n, err := g.Store.CountKeys(ctx, auth.ScopeAdmin)
 	if err != nil || n > 0 {
@@ -136,6 +179,12 @@ func (g *Gateway) CreateSubscription(ctx context.Context, s *event.Subscription)
 	if err := g.validate(s); err != nil {
 		return err
 	}
+	if err := g.checkPartner(ctx, s); err != nil {
+		return err
+	}
+	if err := g.checkQuota(ctx, s.PartnerID); err != nil {
+		return err
+	}
 	if err := g.Store.CreateSubscription(ctx, s); err != nil {
 		return err
 	}
@@ -146,6 +195,9 @@ func (g *Gateway) CreateSubscription(ctx context.Context, s *event.Subscription)
 func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription) error {
 	s.UpdatedAt = time.Now().UTC()
 	if err := g.validate(s); err != nil {
+		return err
+	}
+	if err := g.checkPartner(ctx, s); err != nil {
 		return err
 	}
 	if err := g.Store.UpdateSubscription(ctx, s); err != nil {
@@ -167,10 +219,27 @@ func (g *Gateway) validate(s *event.Subscription) error {
 	if err := g.Guard.CheckURL(s.Channel.URL); err != nil && s.Channel.URL != "" {
 		p.Add("channel.url", err.Error())
 	}
+	if tokenURL := s.Channel.Auth.TokenURL; tokenURL != "" {
+		if err := g.checkTokenURL(tokenURL); err != nil {
+			p.Add("channel.auth.token_url", err.Error())
+		}
+	}
 	if err := route.CompilePattern(s.Filter); err != nil {
 		p.Add("filter.pattern", err.Error())
 	}
+	if _, err := route.CompileShape(s); err != nil {
+		p.Merge("", err)
+	}
 	return p.Err()
+}
+
+// checkTokenURL holds an OAuth2 token endpoint, which receives the client
+// secret, to https, unless private targets (test and lab setups) are allowed.
+func (g *Gateway) checkTokenURL(raw string) error {
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" && !g.Guard.AllowPrivate {
+		return errors.New("must be https: the client secret travels to it (http only with --allow-private-targets)")
+	}
+	return g.Guard.CheckURL(raw)
 }
 
 // DeleteSubscription removes a subscription and everything it was owed.

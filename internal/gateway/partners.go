@@ -32,7 +32,11 @@ func (g *Gateway) UpdatePartner(ctx context.Context, p *event.Partner) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return g.Store.UpdatePartner(ctx, p)
+	if err := g.Store.UpdatePartner(ctx, p); err != nil {
+		return err
+	}
+	// A changed quota takes effect now, not at the leader's next check.
+	return g.enforceQuota(ctx, p, time.Now())
 }
 
 // DeletePartner stops a partner: its subscriptions are disabled and its

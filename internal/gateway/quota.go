@@ -53,9 +53,12 @@ func (g *Gateway) EnforceQuotas(ctx context.Context, now time.Time) error {
 }
 
 func (g *Gateway) enforceQuota(ctx context.Context, p *event.Partner, now time.Time) error {
-	delivered, err := g.MonthlyDelivered(ctx, p.ID, now)
-	if err != nil {
-		return err
+	var delivered int64
+	if p.Quotas.MonthlyDeliveries > 0 {
+		var err error
+		if delivered, err = g.MonthlyDelivered(ctx, p.ID, now); err != nil {
+			return err
+		}
 	}
 	over := p.Quotas.MonthlyDeliveries > 0 && delivered >= p.Quotas.MonthlyDeliveries
 	for page := (store.SubscriptionQuery{PartnerID: p.ID, Page: store.Page{Limit: store.MaxLimit}}); ; {

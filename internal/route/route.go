@@ -54,26 +54,28 @@ func New() *Router {
 func (r *Router) Load(subs []*event.Subscription) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.patternsMu.Lock()
-	r.patterns = pattern.NewMatcher()
-	r.patternsMu.Unlock()
+	// Build everything aside and swap it in whole, so events routed
+	// meanwhile see either the old subscriptions or the new, never half.
+	matcher := pattern.NewMatcher()
 	r.subs = make(map[string]*event.Subscription, len(subs))
 	r.shapes = make(map[string]*Shape, len(subs))
 	var errs []error
 	for _, s := range subs {
 		r.subs[s.ID] = s
-		if err := r.setPattern(s); err != nil {
+		if p, err := compilePattern(s.Filter); err != nil {
 			errs = append(errs, err)
+		} else if p != nil {
+			matcher.Add(s.ID, p)
 		}
 		if err := r.setShape(s); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	r.patternsMu.Lock()
+	r.patterns = matcher
 	r.table.Store(build(r.subs, r.shapes))
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
+	r.patternsMu.Unlock()
+	return errors.Join(errs...)
 }
 
 // Set adds or replaces a subscription. The router keeps s: callers must
@@ -108,18 +110,22 @@ func (r *Router) Shape(id string) *Shape {
 
 // setPattern indexes a subscription's content pattern (or forgets its old one).
 func (r *Router) setPattern(s *event.Subscription) error {
+	p, err := compilePattern(s.Filter)
 	r.patternsMu.Lock()
 	defer r.patternsMu.Unlock()
 	r.patterns.Remove(s.ID)
-	if !HasPattern(s.Filter) {
-		return nil
+	if p != nil {
+		r.patterns.Add(s.ID, p)
 	}
-	p, err := pattern.Compile(s.Filter.Pattern)
-	if err != nil {
-		return err
+	return err
+}
+
+// compilePattern compiles a filter's pattern; nil when it has none.
+func compilePattern(f event.Filter) (*pattern.Pattern, error) {
+	if !HasPattern(f) {
+		return nil, nil
 	}
-	r.patterns.Add(s.ID, p)
-	return nil
+	return pattern.Compile(f.Pattern)
 }
 
 // HasPattern reports whether a filter has a content pattern that matters.
@@ -130,10 +136,7 @@ func HasPattern(f event.Filter) bool {
 
 // CompilePattern checks a filter's pattern, for validation before a change.
 func CompilePattern(f event.Filter) error {
-	if !HasPattern(f) {
-		return nil
-	}
-	_, err := pattern.Compile(f.Pattern)
+	_, err := compilePattern(f)
 	return err
 }
 

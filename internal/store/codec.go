@@ -17,12 +17,15 @@ type subscriptionSpec struct {
 	Filter         event.Filter      `json:"filter"`
 	RetryPolicy    event.RetryPolicy `json:"retry_policy"`
 	MaxConcurrency int               `json:"max_concurrency"`
+	RateLimit      *event.RateLimit  `json:"rate_limit,omitempty"`
+	Transform      *event.Transform  `json:"transform,omitempty"`
+	PayloadFormat  string            `json:"payload_format,omitempty"`
 }
 
 // EncodeSubscription returns the JSON documents an implementation stores
 // for a subscription's settings and its secrets.
 func EncodeSubscription(s *event.Subscription) (spec, secrets []byte, err error) {
-	spec, err = json.Marshal(subscriptionSpec{s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency})
+	spec, err = json.Marshal(subscriptionSpec{s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency, s.RateLimit, s.Transform, s.PayloadFormat})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,6 +40,7 @@ func DecodeSubscription(s *event.Subscription, spec, secrets []byte) error {
 		return fmt.Errorf("subscription %s: bad spec: %w", s.ID, err)
 	}
 	s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency = sp.Channel, sp.Filter, sp.RetryPolicy, sp.MaxConcurrency
+	s.RateLimit, s.Transform, s.PayloadFormat = sp.RateLimit, sp.Transform, sp.PayloadFormat
 	if err := json.Unmarshal(secrets, &s.Secrets); err != nil {
 		return fmt.Errorf("subscription %s: bad secrets: %w", s.ID, err)
 	}
@@ -86,3 +90,14 @@ func DecodeSeqCursor(c string) (int64, error) {
 
 // ErrBadCursor is a cursor the store did not make.
 var ErrBadCursor = fmt.Errorf("bad cursor")
+
+// CutPage trims rows fetched with one more than the page size n, and
+// returns the cursor of the next page: the key of the last row kept, or ""
+// when nothing was left over.
+func CutPage[T any](rows []T, n int, key func(T) string) ([]T, string) {
+	if len(rows) <= n {
+		return rows, ""
+	}
+	rows = rows[:n]
+	return rows, EncodeCursor(key(rows[n-1]))
+}

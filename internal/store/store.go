@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/source"
 )
 
 // ErrNotFound means the id names nothing (or nothing the caller may see).
@@ -25,6 +26,11 @@ type Store interface {
 	Dispatch
 	Keys
 	EventTypes
+	Partners
+	Usage
+	Cluster
+	Retention
+	Sources
 	// Close releases the store; pending writes have been committed by then.
 	Close() error
 }
@@ -33,7 +39,7 @@ type Store interface {
 type Subscriptions interface {
 	CreateSubscription(ctx context.Context, s *event.Subscription) error
 	GetSubscription(ctx context.Context, id string) (*event.Subscription, error)
-	ListSubscriptions(ctx context.Context, p Page) ([]*event.Subscription, string, error)
+	ListSubscriptions(ctx context.Context, q SubscriptionQuery) ([]*event.Subscription, string, error)
 	// AllSubscriptions loads every subscription, for the in-memory router.
 	AllSubscriptions(ctx context.Context) ([]*event.Subscription, error)
 	// UpdateSubscription replaces a subscription. A status change parks or
@@ -94,13 +100,86 @@ type EventTypes interface {
 	DeleteEventType(ctx context.Context, name string) error
 }
 
+// Cluster is how nodes sharing a store keep in step, besides delivery leases.
+type Cluster interface {
+	// Versions reads the counters of changes to what every node keeps in
+	// memory. A node that reads them and then the data they count misses no
+	// change: one made meanwhile moves the counter again.
+	Versions(ctx context.Context) (Versions, error)
+	// AcquireLeader takes or renews the named lease for owner until until,
+	// if it is free, expired at now, or owner's already, and reports whether
+	// owner holds it. Acquiring it until now gives it up.
+	AcquireLeader(ctx context.Context, name, owner string, until, now time.Time) (bool, error)
+}
+
+// Versions count changes; each is bumped in the transaction that makes one.
+type Versions struct {
+	Subscriptions int64 // subscriptions created, changed or deleted
+	EventTypes    int64 // definitions put or deleted, and types seen for the first time
+}
+
+// Retention forgets what is old. It deletes in batches of at most limit
+// rows, so that no transaction grows large, and returns how many it deleted.
+type Retention interface {
+	// PruneIdempotencyKeys forgets keys stored at or before before.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteOldEvents deletes events received before before whose deliveries
+	// are all final (succeeded or dead), with those deliveries and their
+	// attempts. An event some delivery still waits for is kept.
+	DeleteOldEvents(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
 // Keys are API keys, stored as hashes.
 type Keys interface {
 	CreateKey(ctx context.Context, k *Key) error
 	// KeyByHash finds an unrevoked key by the SHA-256 of its secret.
 	KeyByHash(ctx context.Context, hash []byte) (*Key, error)
+	// ListKeys lists unrevoked keys, newest first; PartnerID narrows to one partner's.
+	ListKeys(ctx context.Context, q KeyQuery) ([]*Key, string, error)
+	// RevokeKey revokes an unrevoked key; partnerID, when set, must own it.
+	RevokeKey(ctx context.Context, id, partnerID string, at time.Time) error
 	CountKeys(ctx context.Context, scope string) (int, error)
 	TouchKey(ctx context.Context, id string, at time.Time) error
+}
+
+// Partners are the external parties that integrate.
+type Partners interface {
+	CreatePartner(ctx context.Context, p *event.Partner) error
+	GetPartner(ctx context.Context, id string) (*event.Partner, error)
+	ListPartners(ctx context.Context, p Page) ([]*event.Partner, string, error)
+	UpdatePartner(ctx context.Context, p *event.Partner) error
+	// DeletePartner removes a partner, disables its subscriptions (parking
+	// their deliveries) and revokes its keys, in one transaction.
+	DeletePartner(ctx context.Context, id string, at time.Time) error
+	// CountSubscriptions counts a partner's subscriptions, for its quota.
+	CountSubscriptions(ctx context.Context, partnerID string) (int, error)
+}
+
+// Usage reports what partners consumed, for billing tiers and quotas.
+type Usage interface {
+	// PartnerUsage sums, per UTC day in [from, to), the attempts made for
+	// a partner's subscriptions, those that delivered, and the bytes of the
+	// events delivered. It covers what retention has kept.
+	PartnerUsage(ctx context.Context, partnerID string, from, to time.Time) ([]UsageDay, error)
+}
+
+// UsageDay is one day of a partner's usage.
+type UsageDay struct {
+	Day       string `json:"day"` // YYYY-MM-DD, UTC
+	Delivered int64  `json:"delivered"`
+	Attempts  int64  `json:"attempts"`
+	Bytes     int64  `json:"bytes"`
+}
+
+// Sources are inbound endpoints for providers' webhooks. Their verify
+// secret is stored apart from the rest of the definition.
+type Sources interface {
+	CreateSource(ctx context.Context, s *source.Source) error
+	GetSource(ctx context.Context, id string) (*source.Source, error)
+	ListSources(ctx context.Context, p Page) ([]*source.Source, string, error)
+	DeleteSource(ctx context.Context, id string) error
+	// AddSourceCounts adds c to a source's counts.
+	AddSourceCounts(ctx context.Context, id string, c source.Counts) error
 }
 
 // Page asks for one page of a list, newest first.
@@ -126,6 +205,18 @@ func (p Page) N() int {
 	return p.Limit
 }
 
+// SubscriptionQuery filters a list of subscriptions.
+type SubscriptionQuery struct {
+	Page
+	PartnerID string
+}
+
+// KeyQuery filters a list of keys.
+type KeyQuery struct {
+	Page
+	PartnerID string
+}
+
 // EventQuery filters a list of events.
 type EventQuery struct {
 	Page
@@ -138,6 +229,8 @@ type DeliveryQuery struct {
 	SubscriptionID string
 	EventID        string
 	Status         event.DeliveryStatus
+	// PartnerID narrows to deliveries of that partner's subscriptions.
+	PartnerID string
 }
 
 // Lease is a node's claim on deliveries until a time.
@@ -189,12 +282,16 @@ type Outcome struct {
 
 // Key is an API key as stored: never the secret, only its hash.
 type Key struct {
-	ID         string
-	Name       string
-	Scope      string
-	Prefix     string // the first characters of the secret, to recognise it
-	Hash       []byte
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	ExpiresAt  *time.Time
+	ID        string
+	Name      string
+	Scope     string
+	Prefix    string // the first characters of the secret, to recognise it
+	Hash      []byte
+	PartnerID string // the partner a partner-scoped key acts for
+	// PublishTypes are globs of the event types the key may publish;
+	// empty means every type (admin keys) or none (other scopes).
+	PublishTypes []string
+	CreatedAt    time.Time
+	LastUsedAt   *time.Time
+	ExpiresAt    *time.Time
 }

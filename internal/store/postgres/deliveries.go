@@ -42,16 +42,16 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*e
 		query += ` AND status = @status`
 		args["status"] = q.Status
 	}
+	if q.PartnerID != "" {
+		query += ` AND subscription_id IN (SELECT id FROM subscriptions WHERE partner_id = @partner)`
+		args["partner"] = q.PartnerID
+	}
 	rows, _ := s.pool.Query(ctx, query+` ORDER BY id DESC LIMIT @limit`, args)
 	out, err := pgx.CollectRows(rows, scanDelivery)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > q.N() {
-		out = out[:q.N()]
-		next = store.EncodeCursor(out[len(out)-1].ID)
-	}
+	out, next := store.CutPage(out, q.N(), func(x *event.Delivery) string { return x.ID })
 	return out, next, nil
 }
 

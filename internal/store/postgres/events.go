@@ -13,28 +13,24 @@ import (
 	"github.com/eventgate/eventgate/internal/store"
 )
 
-// appendTries bounds how often AppendEvents starts over after a concurrent
-// append stored one of its idempotency keys or client ids first.
-const appendTries = 3
-
 // AppendEvents costs at most two round trips: one query looks up the
 // idempotency keys and client ids of the whole batch, and one batch of
 // unnest-based inserts stores what is new, as one implicit transaction.
 // Unique constraints catch a concurrent append of the same key or id between
 // the two; the batch then rolls back and starts over, and the lookup finds it.
 func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*store.Append) error {
-	for try := 1; ; try++ {
-		dups, err := s.appendOnce(ctx, lease, entries)
-		if err == nil {
-			for i, a := range entries {
-				a.DuplicateOf = dups[i]
-			}
-			return nil
-		}
-		if try == appendTries || !isRace(err) {
-			return err
-		}
+	var dups []string
+	err := retryRaces(func() (err error) {
+		dups, err = s.appendOnce(ctx, lease, entries)
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	for i, a := range entries {
+		a.DuplicateOf = dups[i]
+	}
+	return nil
 }
 
 // appendOnce stores what is new in entries and returns, for each entry, the
@@ -88,11 +84,16 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 			ik.key, ik.eventID, now)
 	}
 	if len(dl.id) > 0 {
+		// A subscription deleted between routing and this commit loses its
+		// delivery instead of failing everyone's commit. One deleted after
+		// this statement's snapshot fails the foreign key: a race, retried.
 		b.Queue(`INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
 			SELECT id, event_id, subscription_id, 'pending', created_at, $5, $6, created_at, created_at
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS d(id, event_id, subscription_id, created_at)`,
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS d(id, event_id, subscription_id, created_at)
+			WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)`,
 			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner)
 	}
+	queueTypeCounts(b, ev.typ, now)
 	return dups, s.sendBatch(ctx, b)
 }
 

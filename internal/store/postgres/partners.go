@@ -35,11 +35,7 @@ func (s *Store) ListPartners(ctx context.Context, p store.Page) ([]*event.Partne
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.N() {
-		out = out[:p.N()]
-		next = store.EncodeCursor(out[len(out)-1].ID)
-	}
+	out, next := store.CutPage(out, p.N(), func(x *event.Partner) string { return x.ID })
 	return out, next, nil
 }
 

@@ -161,9 +161,31 @@ func checkAffected(tag pgconn.CommandTag, err error) error {
 	return nil
 }
 
+// inTx runs fn in a transaction, again while it loses a race: one that
+// changes many deliveries (a pause, a delete) can deadlock with a node
+// settling some of them.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return retryRaces(func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
+}
+
+// raceTries bounds how often a write starts over after losing a race.
+const raceTries = 3
+
+// retryRaces runs write again, a few times at most, while it fails because
+// of a concurrent transaction.
+func retryRaces(write func() error) error {
+	for try := 1; ; try++ {
+		err := write()
+		if err == nil || try == raceTries || !isRace(err) {
+			return err
+		}
+	}
+}
+
 // isRace reports an error that a concurrent transaction caused and that a
-// fresh attempt resolves: a unique key it committed first, or a deadlock.
+// fresh attempt resolves: a unique key it committed first, a row it deleted
+// after this statement's snapshot (foreign key), or a deadlock.
 func isRace(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "40P01")
+	return errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "23503" || pe.Code == "40P01")
 }

@@ -2,109 +2,26 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/store/postgres/pgtest"
 	"github.com/eventgate/eventgate/internal/store/storetest"
 )
 
 // The tests run against a real PostgreSQL server, each in a schema of its
-// own that is dropped afterwards. Without a server they skip, unless
-// EVENTGATE_REQUIRE_POSTGRES=1 (as in CI) makes that a failure.
-
-const defaultTestURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+// own (see pgtest).
 
 var ctx = context.Background()
 
-func testURL() string {
-	if u := os.Getenv("EVENTGATE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return defaultTestURL
-}
-
-// freshSchema creates an empty schema and returns a database url whose
-// connections use it.
-func freshSchema(tb testing.TB) string {
-	tb.Helper()
-	base := testURL()
-	conn, err := connectTestServer(base)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL is not reachable, so the postgres store is not tested (set EVENTGATE_TEST_DATABASE_URL; default %s): %v", defaultTestURL, err)
-		if os.Getenv("EVENTGATE_REQUIRE_POSTGRES") == "1" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	defer conn.Close(ctx)
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "eg_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		tb.Fatalf("create test schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			tb.Errorf("drop test schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("drop test schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(tb, base, schema)
-}
-
-// unreachable remembers a failed connection, so that each later test skips
-// at once instead of waiting for its own timeout.
-var unreachable struct {
-	sync.Mutex
-	err error
-}
-
-func connectTestServer(base string) (*pgx.Conn, error) {
-	unreachable.Lock()
-	defer unreachable.Unlock()
-	if unreachable.err != nil {
-		return nil, unreachable.err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, base)
-	unreachable.err = err
-	return conn, err
-}
-
-// withSearchPath adds a search_path runtime parameter to a database url,
-// in either of the forms PostgreSQL accepts.
-func withSearchPath(tb testing.TB, base, schema string) string {
-	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
-		return base + " search_path=" + schema // key=value form
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+var freshSchema = pgtest.FreshSchema
 
 func openStore(tb testing.TB, url string) *Store {
 	tb.Helper()
@@ -400,4 +317,60 @@ func BenchmarkAppendEvents(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}
+
+// A subscription deleted while nodes append deliveries to it, or settle
+// them, costs only its own rows: no group commit and no settle fails.
+func TestDeleteSubscriptionDuringWrites(t *testing.T) {
+	url := freshSchema(t)
+	nodes := []*Store{openStore(t, url), openStore(t, url)}
+	kept := newSubscription(t, nodes[0])
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	for round := range 20 {
+		doomed := newSubscription(t, nodes[0])
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, s := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var entries []*store.Append
+					var outcomes []*store.Outcome
+					for range 20 {
+						a := newAppend(doomed)
+						a.Deliveries = append(a.Deliveries, &event.Delivery{ID: event.NewID(event.PrefixDelivery), EventID: a.Event.ID, SubscriptionID: kept.ID, CreatedAt: a.Event.Time})
+						entries = append(entries, a)
+						for _, d := range a.Deliveries {
+							at := &event.Attempt{ID: event.NewID(event.PrefixAttempt), DeliveryID: d.ID, At: time.Now(), StatusCode: 200}
+							outcomes = append(outcomes, &store.Outcome{DeliveryID: d.ID, Attempt: at, Status: event.Succeeded})
+						}
+					}
+					if err := s.AppendEvents(ctx, lease, entries); err != nil {
+						t.Errorf("round %d, node %d: append beside a delete: %v", round, i, err)
+						return
+					}
+					if err := s.Settle(ctx, "n", outcomes); err != nil {
+						t.Errorf("round %d, node %d: settle beside a delete: %v", round, i, err)
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(10 * time.Millisecond)
+		if err := nodes[1].DeleteSubscription(ctx, doomed.ID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+	}
 }

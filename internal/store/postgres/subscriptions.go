@@ -10,15 +10,15 @@ import (
 	"github.com/eventgate/eventgate/internal/store"
 )
 
-const subscriptionColumns = `id, name, status, status_reason, spec, secrets, created_at, updated_at`
+const subscriptionColumns = `id, name, partner_id, environment, status, status_reason, spec, secrets, created_at, updated_at`
 
 func (s *Store) CreateSubscription(ctx context.Context, sub *event.Subscription) error {
 	spec, secrets, err := store.EncodeSubscription(sub)
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		sub.ID, sub.Name, sub.Status, sub.StatusReason, spec, secrets, sub.CreatedAt, sub.UpdatedAt)
+	_, err = s.pool.Exec(ctx, `INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		sub.ID, sub.Name, sub.PartnerID, sub.Environment, sub.Status, sub.StatusReason, spec, secrets, sub.CreatedAt, sub.UpdatedAt)
 	return err
 }
 
@@ -28,27 +28,27 @@ func (s *Store) GetSubscription(ctx context.Context, id string) (*event.Subscrip
 	return sub, notFound(err)
 }
 
-func (s *Store) ListSubscriptions(ctx context.Context, p store.Page) ([]*event.Subscription, string, error) {
+func (s *Store) ListSubscriptions(ctx context.Context, p store.SubscriptionQuery) ([]*event.Subscription, string, error) {
 	after, err := store.DecodeCursor(p.After)
 	if err != nil {
 		return nil, "", err
 	}
-	query := `SELECT ` + subscriptionColumns + ` FROM subscriptions`
+	query := `SELECT ` + subscriptionColumns + ` FROM subscriptions WHERE true`
 	args := pgx.NamedArgs{"limit": p.N() + 1}
 	if after != "" {
-		query += ` WHERE id < @after`
+		query += ` AND id < @after`
 		args["after"] = after
+	}
+	if p.PartnerID != "" {
+		query += ` AND partner_id = @partner`
+		args["partner"] = p.PartnerID
 	}
 	rows, _ := s.pool.Query(ctx, query+` ORDER BY id DESC LIMIT @limit`, args)
 	subs, err := pgx.CollectRows(rows, scanSubscription)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(subs) > p.N() {
-		subs = subs[:p.N()]
-		next = store.EncodeCursor(subs[len(subs)-1].ID)
-	}
+	subs, next := store.CutPage(subs, p.N(), func(x *event.Subscription) string { return x.ID })
 	return subs, next, nil
 }
 
@@ -62,9 +62,9 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub *event.Subscription)
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		err := checkAffected(tx.Exec(ctx, `UPDATE subscriptions SET name = $1, status = $2, status_reason = $3, spec = $4, secrets = $5, updated_at = $6 WHERE id = $7`,
-			sub.Name, sub.Status, sub.StatusReason, spec, secrets, sub.UpdatedAt, sub.ID))
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		err := checkAffected(tx.Exec(ctx, `UPDATE subscriptions SET name = $1, partner_id = $2, environment = $3, status = $4, status_reason = $5, spec = $6, secrets = $7, updated_at = $8 WHERE id = $9`,
+			sub.Name, sub.PartnerID, sub.Environment, sub.Status, sub.StatusReason, spec, secrets, sub.UpdatedAt, sub.ID))
 		if err != nil {
 			return err
 		}
@@ -90,13 +90,16 @@ func parkDeliveries(ctx context.Context, tx pgx.Tx, subID string, status event.S
 }
 
 func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
-	return checkAffected(s.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id))
+	// The cascade to deliveries can deadlock with a node settling some of them.
+	return retryRaces(func() error {
+		return checkAffected(s.pool.Exec(ctx, `DELETE FROM subscriptions WHERE id = $1`, id))
+	})
 }
 
 func scanSubscription(row pgx.CollectableRow) (*event.Subscription, error) {
 	var sub event.Subscription
 	var spec, secrets []byte
-	if err := row.Scan(&sub.ID, &sub.Name, &sub.Status, &sub.StatusReason, &spec, &secrets, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
+	if err := row.Scan(&sub.ID, &sub.Name, &sub.PartnerID, &sub.Environment, &sub.Status, &sub.StatusReason, &spec, &secrets, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
 		return nil, err
 	}
 	return &sub, store.DecodeSubscription(&sub, spec, secrets)

@@ -41,8 +41,10 @@ func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	const signing = "whsec_dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQhIQ=="
+	const clientSecret = "oauth-client-secret-that-must-not-leak"
 	now := time.Now().UTC()
-	sub := &event.Subscription{ID: "sub_1", Name: "x", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "https://example.com"},
+	sub := &event.Subscription{ID: "sub_1", Name: "x", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "https://example.com",
+		Auth: event.ChannelAuth{Type: "oauth2_client_credentials", TokenURL: "https://example.com/token", ClientID: "id", ClientSecret: clientSecret}},
 		Secrets: []event.Secret{{Value: signing}}, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateSubscription(context.Background(), sub); err != nil {
 		t.Fatal(err)
@@ -51,8 +53,8 @@ func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
 		t.Fatal("sealing changed the caller's subscription")
 	}
 	got, err := s.GetSubscription(context.Background(), "sub_1")
-	if err != nil || got.Secrets[0].Value != signing {
-		t.Fatalf("read back %+v, %v", got.Secrets, err)
+	if err != nil || got.Secrets[0].Value != signing || got.Channel.Auth.ClientSecret != clientSecret {
+		t.Fatalf("read back %+v %+v, %v", got.Secrets, got.Channel.Auth, err)
 	}
 	all, _ := s.AllSubscriptions(context.Background())
 	if all[0].Secrets[0].Value != signing {
@@ -60,8 +62,8 @@ func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
 	}
 	for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
 		b, _ := os.ReadFile(filepath.Join(dir, name))
-		if bytes.Contains(b, []byte(signing)) || bytes.Contains(b, []byte("dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQ")) {
-			t.Fatalf("%s holds the signing secret in clear text", name)
+		if bytes.Contains(b, []byte(signing)) || bytes.Contains(b, []byte("dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQ")) || bytes.Contains(b, []byte(clientSecret)) {
+			t.Fatalf("%s holds a secret in clear text", name)
 		}
 	}
 }

@@ -47,21 +47,12 @@ func (s *Store) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*e
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*event.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, d)
+	out, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, "", err
 	}
-	next := ""
-	if len(out) > q.N() {
-		out = out[:q.N()]
-		next = store.EncodeCursor(out[len(out)-1].ID)
-	}
-	return out, next, rows.Err()
+	out, next := store.CutPage(out, q.N(), func(x *event.Delivery) string { return x.ID })
+	return out, next, nil
 }
 
 func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*event.Attempt, error) {

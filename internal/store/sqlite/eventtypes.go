@@ -32,15 +32,11 @@ func (s *Store) ListEventTypes(ctx context.Context, p store.Page) ([]*event.Even
 	if err != nil {
 		return nil, "", err
 	}
-	types, err := scanEventTypes(rows)
+	types, err := collect(rows, scanEventType)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(types) > p.N() {
-		types = types[:p.N()]
-		next = store.EncodeCursor(types[len(types)-1].Name)
-	}
+	types, next := store.CutPage(types, p.N(), func(x *event.EventType) string { return x.Name })
 	return types, next, nil
 }
 
@@ -49,7 +45,7 @@ func (s *Store) AllEventTypes(ctx context.Context) ([]*event.EventType, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scanEventTypes(rows)
+	return collect(rows, scanEventType)
 }
 
 func (s *Store) DeleteEventType(ctx context.Context, name string) error {
@@ -94,17 +90,4 @@ func scanEventType(row scanner) (*event.EventType, error) {
 	t.FirstSeen, t.LastSeen = timePtr(first), timePtr(last)
 	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &t, nil
-}
-
-func scanEventTypes(rows *sql.Rows) ([]*event.EventType, error) {
-	defer rows.Close()
-	var out []*event.EventType
-	for rows.Next() {
-		t, err := scanEventType(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }

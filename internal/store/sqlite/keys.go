@@ -38,21 +38,12 @@ func (s *Store) ListKeys(ctx context.Context, q store.KeyQuery) ([]*store.Key, s
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*store.Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, k)
+	out, err := collect(rows, scanKey)
+	if err != nil {
+		return nil, "", err
 	}
-	next := ""
-	if len(out) > q.N() {
-		out = out[:q.N()]
-		next = store.EncodeCursor(out[len(out)-1].ID)
-	}
-	return out, next, rows.Err()
+	out, next := store.CutPage(out, q.N(), func(x *store.Key) string { return x.ID })
+	return out, next, nil
 }
 
 func (s *Store) RevokeKey(ctx context.Context, id, partnerID string, at time.Time) error {

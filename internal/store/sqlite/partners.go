@@ -35,21 +35,12 @@ func (s *Store) ListPartners(ctx context.Context, p store.Page) ([]*event.Partne
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*event.Partner
-	for rows.Next() {
-		pt, err := scanPartner(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, pt)
+	out, err := collect(rows, scanPartner)
+	if err != nil {
+		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.N() {
-		out = out[:p.N()]
-		next = store.EncodeCursor(out[len(out)-1].ID)
-	}
-	return out, next, rows.Err()
+	out, next := store.CutPage(out, p.N(), func(x *event.Partner) string { return x.ID })
+	return out, next, nil
 }
 
 func (s *Store) UpdatePartner(ctx context.Context, p *event.Partner) error {

@@ -35,14 +35,9 @@ func (s *Store) ListSources(ctx context.Context, p store.Page) ([]*source.Source
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []*source.Source
-	for rows.Next() {
-		src, err := scanSource(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, src)
+	out, err := collect(rows, scanSource)
+	if err != nil {
+		return nil, "", err
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", err

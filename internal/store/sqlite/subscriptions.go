@@ -38,15 +38,11 @@ func (s *Store) ListSubscriptions(ctx context.Context, p store.SubscriptionQuery
 	if err != nil {
 		return nil, "", err
 	}
-	subs, err := scanSubscriptions(rows)
+	subs, err := collect(rows, scanSubscription)
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(subs) > p.N() {
-		subs = subs[:p.N()]
-		next = store.EncodeCursor(subs[len(subs)-1].ID)
-	}
+	subs, next := store.CutPage(subs, p.N(), func(x *event.Subscription) string { return x.ID })
 	return subs, next, nil
 }
 
@@ -55,7 +51,7 @@ func (s *Store) AllSubscriptions(ctx context.Context) ([]*event.Subscription, er
 	if err != nil {
 		return nil, err
 	}
-	return scanSubscriptions(rows)
+	return collect(rows, scanSubscription)
 }
 
 func (s *Store) UpdateSubscription(ctx context.Context, sub *event.Subscription) error {
@@ -101,17 +97,4 @@ func scanSubscription(row scanner) (*event.Subscription, error) {
 	}
 	sub.CreatedAt, sub.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &sub, store.DecodeSubscription(&sub, spec, secrets)
-}
-
-func scanSubscriptions(rows *sql.Rows) ([]*event.Subscription, error) {
-	defer rows.Close()
-	var out []*event.Subscription
-	for rows.Next() {
-		sub, err := scanSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
 }

@@ -34,6 +34,13 @@ func Run(t *testing.T, open Opener) {
 		"Keys":                   testKeys,
 		"StaleReferences":        testStaleReferences,
 		"EventTypeCatalog":       testEventTypeCatalog,
+		"Partners":               testPartners,
+		"PartnerUsage":           testPartnerUsage,
+		"Versions":               testVersions,
+		"LeaderLease":            testLeaderLease,
+		"Retention":              testRetention,
+		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
+		"Sources":                testSources,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -162,7 +169,7 @@ func testSubscriptionPagination(t *testing.T, s store.Store) {
 		ids = append(ids, newSubscription(t, s, fmt.Sprint("s", i)).ID)
 	}
 	var seen []string
-	page := store.Page{Limit: 2}
+	page := store.SubscriptionQuery{Page: store.Page{Limit: 2}}
 	for range 10 {
 		subs, next, err := s.ListSubscriptions(ctx, page)
 		if err != nil {
@@ -179,7 +186,7 @@ func testSubscriptionPagination(t *testing.T, s store.Store) {
 	if fmt.Sprint(seen) != fmt.Sprint(reverse(ids)) {
 		t.Fatalf("pages gave %v, want newest first %v", seen, reverse(ids))
 	}
-	if _, _, err := s.ListSubscriptions(ctx, store.Page{After: "!!not-a-cursor"}); !errors.Is(err, store.ErrBadCursor) {
+	if _, _, err := s.ListSubscriptions(ctx, store.SubscriptionQuery{Page: store.Page{After: "!!not-a-cursor"}}); !errors.Is(err, store.ErrBadCursor) {
 		t.Fatalf("bad cursor: %v, want ErrBadCursor", err)
 	}
 }
@@ -602,5 +609,143 @@ func testEventTypeCatalog(t *testing.T, s store.Store) {
 	}
 	if err := s.DeleteEventType(ctx, "invoice.paid"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func testPartners(t *testing.T, s store.Store) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	acme := &event.Partner{ID: event.NewID(event.PrefixPartner), Name: "Acme", Environments: []string{"prod", "test"},
+		Metadata: map[string]string{"tier": "gold"}, Quotas: event.Quotas{MaxSubscriptions: 5}, CreatedAt: now, UpdatedAt: now}
+	other := &event.Partner{ID: event.NewID(event.PrefixPartner), Name: "Other", Environments: []string{"prod"}, CreatedAt: now, UpdatedAt: now}
+	for _, p := range []*event.Partner{acme, other} {
+		if err := s.CreatePartner(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.GetPartner(ctx, acme.ID)
+	if err != nil || got.Name != "Acme" || len(got.Environments) != 2 || got.Metadata["tier"] != "gold" || got.Quotas.MaxSubscriptions != 5 {
+		t.Fatalf("GetPartner: %+v, %v", got, err)
+	}
+	got.Name, got.UpdatedAt = "Acme Corp", now.Add(time.Second)
+	if err := s.UpdatePartner(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.GetPartner(ctx, acme.ID); again.Name != "Acme Corp" {
+		t.Fatalf("update not stored: %+v", again)
+	}
+	list, _, err := s.ListPartners(ctx, store.Page{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("ListPartners: %d, %v", len(list), err)
+	}
+
+	mine := newSubscription(t, s, "acme prod")
+	mine.PartnerID, mine.Environment = acme.ID, "prod"
+	if err := s.UpdateSubscription(ctx, mine); err != nil {
+		t.Fatal(err)
+	}
+	theirs := newSubscription(t, s, "internal")
+	subs, _, err := s.ListSubscriptions(ctx, store.SubscriptionQuery{PartnerID: acme.ID})
+	if err != nil || len(subs) != 1 || subs[0].ID != mine.ID || subs[0].PartnerID != acme.ID || subs[0].Environment != "prod" {
+		t.Fatalf("partner's subscriptions: %+v, %v", subs, err)
+	}
+	if n, _ := s.CountSubscriptions(ctx, acme.ID); n != 1 {
+		t.Fatalf("CountSubscriptions = %d, want 1", n)
+	}
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	ap := publish(t, s, lease, "order.created", mine, theirs)
+	if err := s.Settle(ctx, "n", []*store.Outcome{{DeliveryID: ap.Deliveries[0].ID, Now: now}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, _, _ := s.ListDeliveries(ctx, store.DeliveryQuery{PartnerID: acme.ID})
+	if len(ds) != 1 || ds[0].SubscriptionID != mine.ID {
+		t.Fatalf("partner's deliveries: %+v", ds)
+	}
+
+	hash := sha256.Sum256([]byte("eg_ptn_acme"))
+	key := &store.Key{ID: event.NewID(event.PrefixKey), Name: "acme", Scope: "partner", Prefix: "eg_ptn_acm", Hash: hash[:],
+		PartnerID: acme.ID, PublishTypes: []string{"request.*"}, CreatedAt: now}
+	if err := s.CreateKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.KeyByHash(ctx, hash[:])
+	if err != nil || k.PartnerID != acme.ID || len(k.PublishTypes) != 1 || k.PublishTypes[0] != "request.*" {
+		t.Fatalf("partner key: %+v, %v", k, err)
+	}
+	keys, _, _ := s.ListKeys(ctx, store.KeyQuery{PartnerID: acme.ID})
+	if len(keys) != 1 || keys[0].ID != key.ID {
+		t.Fatalf("ListKeys of partner: %+v", keys)
+	}
+	if err := s.RevokeKey(ctx, key.ID, other.ID, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another partner revoked the key: %v", err)
+	}
+
+	if err := s.DeletePartner(ctx, acme.ID, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetPartner(ctx, acme.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted partner: %v", err)
+	}
+	if _, err := s.KeyByHash(ctx, hash[:]); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted partner's key still works: %v", err)
+	}
+	if sub, _ := s.GetSubscription(ctx, mine.ID); sub.Status != event.Disabled {
+		t.Fatalf("a deleted partner's subscription is %s, want disabled", sub.Status)
+	}
+	if got := claimIDs(t, s, lease, now.Add(time.Hour)); got[ap.Deliveries[0].ID] != nil {
+		t.Fatal("a deleted partner's delivery was still claimed")
+	}
+	if err := s.DeletePartner(ctx, acme.ID, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func testPartnerUsage(t *testing.T, s store.Store) {
+	now := time.Now().UTC()
+	p := &event.Partner{ID: event.NewID(event.PrefixPartner), Name: "p", Environments: []string{"prod"}, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	sub := newSubscription(t, s, "p's")
+	sub.PartnerID, sub.Environment = p.ID, "prod"
+	if err := s.UpdateSubscription(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	internal := newSubscription(t, s, "internal")
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	a1 := publish(t, s, lease, "order.created", sub, internal)
+	a2 := publish(t, s, lease, "order.created", sub)
+	yesterday := now.Add(-24 * time.Hour)
+	at := func(id string, code int, when time.Time) *store.Outcome {
+		a := attempt(id, code, "")
+		a.At = when
+		status := event.Succeeded
+		if code >= 300 {
+			status = event.Dead
+		}
+		return &store.Outcome{DeliveryID: id, Attempt: a, Status: status}
+	}
+	err := s.Settle(ctx, "n", []*store.Outcome{
+		at(a1.Deliveries[0].ID, 200, now),
+		at(a1.Deliveries[1].ID, 200, now), // the internal subscription's: not the partner's usage
+		at(a2.Deliveries[0].ID, 500, yesterday),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days, err := s.PartnerUsage(ctx, p.ID, now.Add(-48*time.Hour), now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 2 || days[0].Day != yesterday.Format(time.DateOnly) || days[1].Day != now.Format(time.DateOnly) {
+		t.Fatalf("usage days %+v", days)
+	}
+	if d := days[0]; d.Attempts != 1 || d.Delivered != 0 || d.Bytes != 0 {
+		t.Fatalf("yesterday %+v: one failed attempt", d)
+	}
+	if d := days[1]; d.Attempts != 1 || d.Delivered != 1 || d.Bytes != int64(len(a1.Envelope)) {
+		t.Fatalf("today %+v: one delivery of %d bytes", d, len(a1.Envelope))
+	}
+	if none, _ := s.PartnerUsage(ctx, p.ID, now.Add(time.Hour), now.Add(2*time.Hour)); len(none) != 0 {
+		t.Fatalf("an empty range reported %+v", none)
 	}
 }
