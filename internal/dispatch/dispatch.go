@@ -6,9 +6,12 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/eventgate/eventgate/internal/channel"
 	"github.com/eventgate/eventgate/internal/event"
@@ -140,6 +143,7 @@ type queue struct {
 	// once room is made again.
 	mu         sync.Mutex
 	overflowed bool
+	limiter    *rate.Limiter // the subscription's rate limit, if it has one
 }
 
 func (q *queue) offer(j *store.Job) bool {
@@ -181,12 +185,33 @@ func (q *queue) run() {
 			q.d.sends.Add(1)
 			go func() {
 				defer q.d.sends.Done()
-				q.d.attempt(j)
+				if q.waitForRate() {
+					q.d.attempt(j)
+				} else {
+					q.d.release(j) // shutting down while waiting
+				}
 				finished <- struct{}{}
 			}()
 			q.pokeIfRoom()
 		}
 	}
+}
+
+// waitForRate holds a send until the subscription's rate limit lets it
+// go: over the limit deliveries wait, they do not fail. It reports false
+// when the dispatcher stops meanwhile.
+func (q *queue) waitForRate() bool {
+	sub := q.d.router.Get(q.subID)
+	if sub == nil || sub.RateLimit == nil {
+		return true
+	}
+	q.mu.Lock()
+	if q.limiter == nil || q.limiter.Limit() != rate.Limit(sub.RateLimit.PerSecond) {
+		q.limiter = rate.NewLimiter(rate.Limit(sub.RateLimit.PerSecond), max(1, int(sub.RateLimit.PerSecond)))
+	}
+	limiter := q.limiter
+	q.mu.Unlock()
+	return limiter.Wait(q.d.ctx) == nil
 }
 
 // limit is the subscription's current max_concurrency.
@@ -236,7 +261,7 @@ func (d *Dispatcher) attempt(j *store.Job) {
 		return
 	}
 	start := time.Now()
-	r := d.sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: j.Envelope})
+	r := d.send(sub, j)
 	if d.ctx.Err() != nil && !r.OK {
 		// Shutting down cut the try short: it does not count against the policy.
 		d.release(j)
@@ -254,6 +279,17 @@ func (d *Dispatcher) attempt(j *store.Job) {
 	if r.Gone && d.cfg.OnGone != nil {
 		d.cfg.OnGone(sub.ID)
 	}
+}
+
+// send renders the payload for the subscription and sends it. A payload
+// that cannot be rendered fails like an unreachable endpoint, with the
+// reason in the attempt log: fixing the transform lets a retry succeed.
+func (d *Dispatcher) send(sub *event.Subscription, j *store.Job) channel.Result {
+	body, contentType, err := d.router.Shape(sub.ID).Render(j.Envelope)
+	if err != nil {
+		return channel.Result{Err: fmt.Errorf("rendering the payload: %w", err)}
+	}
+	return d.sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
 }
 
 // pollLoop claims due work from the store: retries that came due, work
