@@ -14,6 +14,8 @@ const usage = `eventgate: a self-hosted event notification gateway.
 Usage:
   eventgate serve [flags]    run the gateway (eventgate serve -h lists the flags)
   eventgate listen [flags]   run a local webhook receiver that verifies and prints deliveries
+  eventgate migrate [flags]  apply the store's schema migrations (serve does too) and exit
+  eventgate bench [flags]    measure the gateway end to end (eventgate bench -h lists the scenarios)
   eventgate filter test      try a content filter pattern on an event (exit 0: match, 1: no match)
   eventgate version          print the version
 
@@ -34,6 +36,10 @@ func main() {
 		err = serve(args)
 	case "listen":
 		err = listen(args)
+	case "migrate":
+		err = migrate(args)
+	case "bench", "bench-receiver":
+		err = benchCommand(cmd, args)
 	case "filter":
 		err = filterCmd(args)
 	case "version":

@@ -18,7 +18,7 @@ func (s *Sender) newClient(cert *tls.Certificate) *http.Client {
 		TLSClientConfig:       &tls.Config{RootCAs: s.opts.RootCAs},
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          1000,
-		MaxIdleConnsPerHost:   100,
+		MaxIdleConnsPerHost:   1000, // many subscriptions may share one host: keep their connections alive
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: event.MaxTimeout,
