@@ -105,6 +105,11 @@ func (d *Dispatcher) Poke() {
 // Enqueue takes leased jobs. Those that cannot be queued now are released
 // back to the store, which stays the source of truth.
 func (d *Dispatcher) Enqueue(jobs []*store.Job) {
+	d.enqueue(jobs)
+}
+
+// enqueue reports how many jobs found their queue full.
+func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 	now := time.Now()
 	for _, j := range jobs {
 		sub := d.router.Get(j.SubscriptionID)
@@ -116,8 +121,10 @@ func (d *Dispatcher) Enqueue(jobs []*store.Job) {
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
 		case !d.queueFor(sub.ID).offer(j):
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
+			overflowed++
 		}
 	}
+	return overflowed
 }
 
 func (d *Dispatcher) queueFor(subID string) *queue {
@@ -310,8 +317,10 @@ func (d *Dispatcher) pollLoop() {
 	}
 }
 
-// claimOnce claims one batch; it reports whether a full batch came, which
-// suggests more is waiting.
+// claimOnce claims one batch; it reports whether to claim again at once:
+// a full batch came, so more is waiting, and all of it found room. When a
+// queue is full, claiming more would only release it again; the queue
+// pokes the poller when it has room.
 func (d *Dispatcher) claimOnce() bool {
 	select {
 	case <-d.stop:
@@ -325,8 +334,8 @@ func (d *Dispatcher) claimOnce() bool {
 		}
 		return false
 	}
-	d.Enqueue(jobs)
-	return len(jobs) == d.cfg.ClaimBatch
+	overflowed := d.enqueue(jobs)
+	return len(jobs) == d.cfg.ClaimBatch && overflowed == 0
 }
 
 // keepLeases renews this node's leases well before they expire.

@@ -24,6 +24,10 @@ type Router struct {
 	subs   map[string]*event.Subscription
 	shapes map[string]*Shape // compiled when a subscription is set
 	table  atomic.Pointer[table]
+	// stale says subs changed since table was built. Changes only mark it,
+	// and the next read rebuilds once, so creating 10,000 subscriptions in
+	// a row costs one rebuild, not 10,000.
+	stale atomic.Bool
 
 	patternsMu sync.RWMutex // Matcher allows concurrent matches, not changes beside them
 	patterns   *pattern.Matcher
@@ -74,6 +78,7 @@ func (r *Router) Load(subs []*event.Subscription) error {
 	r.patternsMu.Lock()
 	r.patterns = matcher
 	r.table.Store(build(r.subs, r.shapes))
+	r.stale.Store(false)
 	r.patternsMu.Unlock()
 	return errors.Join(errs...)
 }
@@ -85,7 +90,7 @@ func (r *Router) Set(s *event.Subscription) error {
 	defer r.mu.Unlock()
 	r.subs[s.ID] = s
 	err := errors.Join(r.setPattern(s), r.setShape(s))
-	r.table.Store(build(r.subs, r.shapes))
+	r.stale.Store(true)
 	return err
 }
 
@@ -102,7 +107,7 @@ func (r *Router) setShape(s *event.Subscription) error {
 
 // Shape returns how a subscription's deliveries are rendered.
 func (r *Router) Shape(id string) *Shape {
-	if s := r.table.Load().shapes[id]; s != nil {
+	if s := r.current().shapes[id]; s != nil {
 		return s
 	}
 	return envelopeShape
@@ -149,19 +154,32 @@ func (r *Router) Remove(id string) {
 	r.patternsMu.Lock()
 	r.patterns.Remove(id)
 	r.patternsMu.Unlock()
-	r.table.Store(build(r.subs, r.shapes))
+	r.stale.Store(true)
+}
+
+// current returns the table, rebuilt first if subscriptions changed.
+func (r *Router) current() *table {
+	if r.stale.Load() {
+		r.mu.Lock()
+		if r.stale.Load() {
+			r.table.Store(build(r.subs, r.shapes))
+			r.stale.Store(false)
+		}
+		r.mu.Unlock()
+	}
+	return r.table.Load()
 }
 
 // Get returns the current version of a subscription, or nil.
 func (r *Router) Get(id string) *event.Subscription {
-	return r.table.Load().byID[id]
+	return r.current().byID[id]
 }
 
 // Receivers returns the ids of subscriptions whose event type filter lets
 // typ through, sorted; a content pattern may still narrow what they get.
 func (r *Router) Receivers(typ string) []string {
 	var ids []string
-	for id, s := range r.table.Load().byID {
+	for id, s := range r.current().byID {
 		if s.Status != event.Disabled && s.Filter.MatchesType(typ) {
 			ids = append(ids, id)
 		}
@@ -174,7 +192,7 @@ func (r *Router) Receivers(typ string) []string {
 // paused (paused ones accumulate) and whose filter passes. envelope is e's
 // JSON, needed only when some subscription has a content pattern.
 func (r *Router) Match(e *event.Event, envelope []byte) ([]*event.Subscription, error) {
-	t := r.table.Load()
+	t := r.current()
 	exact := t.byType[e.Type]
 	out := make([]*event.Subscription, 0, len(exact)+4)
 	out = append(out, exact...)

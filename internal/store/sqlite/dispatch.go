@@ -33,7 +33,7 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		claim, err := tx.PrepareContext(ctx, `UPDATE deliveries SET lease_owner = ?, due_at = ? WHERE id = ?`)
+		claim, err := s.prepared(ctx, tx, `UPDATE deliveries SET lease_owner = ?, due_at = ? WHERE id = ?`)
 		if err != nil {
 			return err
 		}
@@ -65,18 +65,18 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		// An outcome for a delivery deleted meanwhile (with its subscription)
 		// is dropped, and a repeated outcome records its attempt once.
-		insertAttempt, err := tx.PrepareContext(ctx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
+		insertAttempt, err := s.prepared(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
 			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
-		record, err := tx.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
+		record, err := s.prepared(ctx, tx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
 			last_error = ?, last_status_code = ?, due_at = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`)
 		if err != nil {
 			return err
 		}
 		// A released delivery is due now, or parked if its subscription stopped sending meanwhile.
-		release, err := tx.PrepareContext(ctx, `UPDATE deliveries SET lease_owner = NULL, `+dueUnlessParked+` WHERE id = ?2 AND lease_owner = ?3`)
+		release, err := s.prepared(ctx, tx, `UPDATE deliveries SET lease_owner = NULL, `+dueUnlessParked+` WHERE id = ?2 AND lease_owner = ?3`)
 		if err != nil {
 			return err
 		}

@@ -13,25 +13,25 @@ import (
 func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*store.Append) error {
 	now := time.Now()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		findKey, err := tx.PrepareContext(ctx, `SELECT event_id FROM idempotency_keys WHERE key = ? AND created_at > ?`)
+		findKey, err := s.prepared(ctx, tx, `SELECT event_id FROM idempotency_keys WHERE key = ? AND created_at > ?`)
 		if err != nil {
 			return err
 		}
-		findID, err := tx.PrepareContext(ctx, `SELECT id FROM events WHERE id = ?`)
+		findID, err := s.prepared(ctx, tx, `SELECT id FROM events WHERE id = ?`)
 		if err != nil {
 			return err
 		}
-		insertEvent, err := tx.PrepareContext(ctx, `INSERT INTO events (id, type, received_at, envelope) VALUES (?, ?, ?, ?)`)
+		insertEvent, err := s.prepared(ctx, tx, `INSERT INTO events (id, type, received_at, envelope) VALUES (?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		insertKey, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO idempotency_keys (key, event_id, created_at) VALUES (?, ?, ?)`)
+		insertKey, err := s.prepared(ctx, tx, `INSERT OR REPLACE INTO idempotency_keys (key, event_id, created_at) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		// A subscription deleted between routing and this commit loses its
 		// delivery instead of failing everyone's commit.
-		insertDelivery, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
+		insertDelivery, err := s.prepared(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
 			SELECT ?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4, ?4 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE id = ?3)`)
 		if err != nil {
 			return err
@@ -69,7 +69,7 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 				}
 			}
 		}
-		return countEventTypes(ctx, tx, typeCounts, now)
+		return s.countEventTypes(ctx, tx, typeCounts, now)
 	})
 }
 

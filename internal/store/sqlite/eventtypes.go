@@ -54,11 +54,11 @@ func (s *Store) DeleteEventType(ctx context.Context, name string) error {
 
 // countEventTypes records, inside a group commit, how many events of each
 // type it stores; a type seen for the first time is registered.
-func countEventTypes(ctx context.Context, tx *sql.Tx, counts map[string]int64, now time.Time) error {
+func (s *Store) countEventTypes(ctx context.Context, tx *sql.Tx, counts map[string]int64, now time.Time) error {
 	if len(counts) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO event_types (name, first_seen, last_seen, count, created_at, updated_at) VALUES (?1, ?2, ?2, ?3, ?2, ?2)
+	stmt, err := s.prepared(ctx, tx, `INSERT INTO event_types (name, first_seen, last_seen, count, created_at, updated_at) VALUES (?1, ?2, ?2, ?3, ?2, ?2)
 		ON CONFLICT (name) DO UPDATE SET first_seen = coalesce(first_seen, ?2), last_seen = ?2, count = count + ?3`)
 	if err != nil {
 		return err

@@ -11,10 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,6 +33,10 @@ var migrations embed.FS
 type Store struct {
 	w, r *sql.DB
 	lock *os.File
+
+	stmtMu     sync.Mutex
+	stmts      map[string]*sql.Stmt // prepared once on the writer, by query
+	unprepared map[string]bool      // used in a transaction, not prepared yet
 }
 
 var _ store.Store = (*Store)(nil)
@@ -139,6 +146,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	defer s.prepareSeen(ctx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
@@ -195,4 +203,51 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// prepared returns query as a statement of tx. A query seen before was
+// prepared once on the writer and is reused: parsing SQL in every group
+// commit cost 15% of the gateway's CPU. A new one is prepared in tx, and
+// on the writer once tx is over (the writer's one connection is busy
+// until then).
+func (s *Store) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	if !ok {
+		if s.unprepared == nil {
+			s.unprepared = map[string]bool{}
+		}
+		s.unprepared[query] = true
+	}
+	s.stmtMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepareSeen prepares on the writer the queries that transactions used
+// for the first time. It holds no lock while it waits for the writer's
+// connection, which another transaction may hold meanwhile.
+func (s *Store) prepareSeen(ctx context.Context) {
+	s.stmtMu.Lock()
+	queries := slices.Collect(maps.Keys(s.unprepared))
+	s.stmtMu.Unlock()
+	for _, query := range queries {
+		st, err := s.w.PrepareContext(ctx, query)
+		if err != nil {
+			return // a later transaction prepares it in place again
+		}
+		s.stmtMu.Lock()
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		if _, dup := s.stmts[query]; dup {
+			st.Close()
+		} else {
+			s.stmts[query] = st
+		}
+		delete(s.unprepared, query)
+		s.stmtMu.Unlock()
+	}
 }
