@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -43,18 +44,11 @@ func TestFailoverLosesNothing(t *testing.T) {
 		waitUntilRouted(t, n, sink)
 	}
 
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
-	defer stop()
-	var wg sync.WaitGroup
-	for c := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				cl.publish(c+i, fmt.Sprintf(`{"type":"load.tick","data":{"client":%d,"i":%d}}`, c, i))
-			}
-		}()
-	}
+	var sent atomic.Int64
+	done := load(4, 3*time.Second, func(body string) bool {
+		cl.publish(int(sent.Add(1)), body) // round-robin over the nodes
+		return true
+	})
 
 	time.Sleep(time.Second)
 	const victim = 1
@@ -71,7 +65,7 @@ func TestFailoverLosesNothing(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	cl.replace(victim, start(t, t.TempDir(), env...))
-	wg.Wait()
+	done()
 
 	all := cl.ackedThrough(nil)
 	deadline := killedAt.Add(lease + 60*time.Second)

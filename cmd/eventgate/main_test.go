@@ -103,6 +103,26 @@ func (g *gateway) subscribe(url string, concurrency int) {
 	}
 }
 
+// load publishes from several clients for a while, each event a distinct
+// body, until the time is up or send reports the gateway gone. The returned
+// function waits for the clients to stop.
+func load(clients int, d time.Duration, send func(body string) bool) (wait func()) {
+	ctx, stop := context.WithTimeout(context.Background(), d)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				if !send(fmt.Sprintf(`{"type":"load.tick","data":{"client":%d,"i":%d}}`, c, i)) {
+					return
+				}
+			}
+		}()
+	}
+	return func() { wg.Wait(); stop() }
+}
+
 // webhookSink counts deliveries by webhook-id.
 type webhookSink struct {
 	*httptest.Server
@@ -150,33 +170,25 @@ func TestKill9LosesNothing(t *testing.T) {
 
 	var mu sync.Mutex
 	var acked []string
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
-	defer stop()
-	var wg sync.WaitGroup
-	for c := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				code, body, err := g.post("/v1/events", fmt.Sprintf(`{"type":"load.tick","data":{"client":%d,"i":%d}}`, c, i))
-				if err != nil {
-					return // the gateway is gone
-				}
-				if code == 202 {
-					var out struct{ ID string }
-					json.Unmarshal(body, &out)
-					mu.Lock()
-					acked = append(acked, out.ID)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	done := load(4, 3*time.Second, func(body string) bool {
+		code, answer, err := g.post("/v1/events", body)
+		if err != nil {
+			return false // the gateway is gone
+		}
+		if code == 202 {
+			var out struct{ ID string }
+			json.Unmarshal(answer, &out)
+			mu.Lock()
+			acked = append(acked, out.ID)
+			mu.Unlock()
+		}
+		return true
+	})
 	time.Sleep(700 * time.Millisecond)
 	if err := g.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
+	done()
 	<-g.exited
 	mu.Lock()
 	ids := append([]string(nil), acked...)

@@ -81,14 +81,8 @@ func BenchmarkMatcher10k(b *testing.B) {
 // BenchmarkMatcherAdd adds one pattern to a Matcher holding 10,000 (it grows
 // to at most 11,000 and is trimmed back outside the timer).
 func BenchmarkMatcherAdd(b *testing.B) {
-	m, r := buildMatcher(b, 10000)
-	const batch = 1000
-	patterns := make([]*Pattern, batch)
-	ids := make([]string, batch)
-	for i := range patterns {
-		patterns[i] = mustCompile(b, subscriptionPattern(r, i))
-		ids[i] = fmt.Sprintf("new-%d", i)
-	}
+	m, ids, patterns := churnSetup(b)
+	const batch = len(churnIDs)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -106,14 +100,8 @@ func BenchmarkMatcherAdd(b *testing.B) {
 
 // BenchmarkMatcherRemove removes one pattern from a Matcher holding 10,000.
 func BenchmarkMatcherRemove(b *testing.B) {
-	m, r := buildMatcher(b, 10000)
-	const batch = 1000
-	patterns := make([]*Pattern, batch)
-	ids := make([]string, batch)
-	for i := range patterns {
-		patterns[i] = mustCompile(b, subscriptionPattern(r, i))
-		ids[i] = fmt.Sprintf("new-%d", i)
-	}
+	m, ids, patterns := churnSetup(b)
+	const batch = len(churnIDs)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -151,4 +139,19 @@ func BenchmarkPatternMatch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// churnIDs names the patterns the Add and Remove benchmarks churn.
+var churnIDs [1000]string
+
+// churnSetup returns a Matcher of 10,000 patterns and 1,000 more patterns
+// to add and remove beside them.
+func churnSetup(b *testing.B) (*Matcher, []string, []*Pattern) {
+	m, r := buildMatcher(b, 10000)
+	patterns := make([]*Pattern, len(churnIDs))
+	for i := range patterns {
+		patterns[i] = mustCompile(b, subscriptionPattern(r, i))
+		churnIDs[i] = fmt.Sprintf("new-%d", i)
+	}
+	return m, churnIDs[:], patterns
 }
