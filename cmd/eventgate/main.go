@@ -53,6 +53,9 @@ func main() {
 	if errors.Is(err, errNoMatch) {
 		os.Exit(1)
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // the flags were listed, as asked
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "eventgate:", err)
 		os.Exit(2)
