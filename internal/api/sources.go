@@ -53,7 +53,7 @@ func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request) {
-	src, err := s.g.Store.GetSource(r.Context(), r.PathValue("id"))
+	src, err := s.g.GetSource(r.Context(), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return

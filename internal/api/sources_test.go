@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -362,4 +363,23 @@ func TestSourceManagement(t *testing.T) {
 		wantProblem(t, e.ingest(gone, body, githubHeaders(body, "push", "d")...), http.StatusNotFound, "No source")
 	}
 	wantProblem(t, answerOf(e.do("GET", "/v1/sources/"+src.ID, nil)), http.StatusNotFound, "")
+}
+
+// TestSourceCountersReachTheStore: counters are buffered in memory, and a
+// graceful stop writes them, so the store holds what the API showed.
+func TestSourceCountersReachTheStore(t *testing.T) {
+	e := newEnv(t)
+	src := e.createSource(githubSource)
+	body := `{"zen":"x"}`
+	for range 3 {
+		e.ingest(src, body, "X-Hub-Signature-256", "sha256=00", "X-GitHub-Event", "ping", "X-GitHub-Delivery", "d1")
+	}
+	if got := e.counts(src); got != [4]int64{0, 0, 3, 0} {
+		t.Fatalf("counts through the API %v, want 3 rejected", got)
+	}
+	e.g.Shutdown(context.Background())
+	stored, err := e.g.Store.GetSource(context.Background(), src.ID)
+	if err != nil || stored.Counts.Rejected != 3 {
+		t.Fatalf("stored counts %+v, %v; want 3 rejected written at shutdown", stored.Counts, err)
+	}
 }

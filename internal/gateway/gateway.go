@@ -67,6 +67,8 @@ type Gateway struct {
 	cfg      Config
 	cluster  *cluster
 	stopped  sync.Once
+
+	sourceCounts *sourceCounts
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -122,6 +124,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
 	g.Dispatch.Start()
 	g.cluster = startCluster(g, seen, subs)
+	g.sourceCounts = startSourceCounts(s)
 	return g, nil
 }
 
@@ -133,6 +136,7 @@ func (g *Gateway) Shutdown(ctx context.Context) {
 		g.cluster.close()
 		g.Ingest.Close()
 		g.Dispatch.Shutdown(ctx)
+		g.sourceCounts.close()
 	})
 }
 

@@ -91,12 +91,19 @@ func (g *Gateway) sourceEntry(src *source.Source, in Inbound, now time.Time) (in
 	return ingest.Entry{Event: e, IdempotencyKey: key}, nil
 }
 
-// countSource records an outcome. It runs to the end even if the client
-// leaves, and a failure costs only the statistics, never the request.
-func (g *Gateway) countSource(ctx context.Context, id string, c source.Counts) {
-	if err := g.Store.AddSourceCounts(context.WithoutCancel(ctx), id, c); err != nil {
-		slog.Warn("counting a source request failed", "source", id, "err", err)
+// countSource records an outcome; counters are written in the background.
+func (g *Gateway) countSource(_ context.Context, id string, c source.Counts) {
+	g.sourceCounts.add(id, c)
+}
+
+// GetSource returns a source with its counters up to this moment.
+func (g *Gateway) GetSource(ctx context.Context, id string) (*source.Source, error) {
+	src, err := g.Store.GetSource(ctx, id)
+	if err != nil {
+		return nil, err
 	}
+	src.Counts = src.Counts.Plus(g.sourceCounts.unwritten(id))
+	return src, nil
 }
 
 // wrongParts names what made a request invalid without quoting the body,

@@ -33,6 +33,11 @@ type Counts struct {
 	Invalid    int64 `json:"invalid"`    // verified, but no event could be made of it
 }
 
+// Plus returns the sum of two counts.
+func (c Counts) Plus(o Counts) Counts {
+	return Counts{c.Accepted + o.Accepted, c.Duplicates + o.Duplicates, c.Rejected + o.Rejected, c.Invalid + o.Invalid}
+}
+
 // MaxNameLength bounds a source's name.
 const MaxNameLength = 200
 
