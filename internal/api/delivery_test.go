@@ -353,3 +353,18 @@ func TestPatchSubscription(t *testing.T) {
 	e.must(204, "DELETE", "/v1/subscriptions/"+sub.ID, nil, nil)
 	e.must(404, "GET", "/v1/subscriptions/"+sub.ID, nil, nil)
 }
+
+func TestBatchRefusesAnOversizedEntryAlone(t *testing.T) {
+	e := newEnv(t)
+	big := `{"type":"a.big","data":"` + strings.Repeat("x", 300<<10) + `"}`
+	var out struct {
+		Results []struct {
+			ID    string
+			Error *problem
+		}
+	}
+	e.must(http.StatusAccepted, "POST", "/v1/events/batch", `{"events":[{"type":"a.ok","data":1},`+big+`]}`, &out)
+	if len(out.Results) != 2 || out.Results[0].ID == "" || out.Results[1].Error == nil || out.Results[1].Error.Status != 413 {
+		t.Fatalf("results %+v", out.Results)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -104,19 +105,14 @@ type batchResult struct {
 }
 
 func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Events []json.RawMessage `json:"events"`
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBatchBody))
+	if err != nil {
+		fail(w, r, jsonProblem(err, MaxBatchBody))
+		return
 	}
-	if err := decode(w, r, MaxBatchBody, &req); err != nil {
+	requests, decodeErrs, err := decodeBatch(body)
+	if err != nil {
 		fail(w, r, err)
-		return
-	}
-	switch {
-	case req.Events == nil:
-		fail(w, r, validation("events", "is required: an array of events"))
-		return
-	case len(req.Events) == 0 || len(req.Events) > MaxBatch:
-		fail(w, r, validation("events", fmt.Sprintf("must hold 1 to %d events, not %d; split larger batches", MaxBatch, len(req.Events))))
 		return
 	}
 	key, err := idempotencyKey(r)
@@ -124,11 +120,19 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	results := make([]batchResult, len(req.Events))
+	results := make([]batchResult, len(requests))
 	var entries []ingest.Entry
 	var positions []int
-	for i, raw := range req.Events {
-		entry, err := batchEntry(callerKey(r), raw, key, i, s.g.Catalog)
+	for i, req := range requests {
+		if decodeErrs[i] != nil {
+			results[i].Error = problemFor(r, decodeErrs[i])
+			continue
+		}
+		entryKey := key
+		if key != "" {
+			entryKey = fmt.Sprintf("%s#%d", key, i)
+		}
+		entry, err := req.entry(callerKey(r), entryKey, s.g.Catalog)
 		if err != nil {
 			results[i].Error = problemFor(r, err)
 			continue
@@ -153,18 +157,57 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"results": results})
 }
 
-func batchEntry(caller *store.Key, raw json.RawMessage, key string, i int, cat *catalog.Catalog) (ingest.Entry, error) {
-	if len(raw) > MaxEventBody {
-		return ingest.Entry{}, newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("This event is larger than %d KiB.", MaxEventBody>>10))
+// decodeBatch reads {"events": [...]}: the requests, and for each entry
+// that could not be decoded, why. A well-formed batch is decoded in one
+// pass; only one with a bad entry is decoded entry by entry, so that each
+// entry gets its own error and the good ones are still published.
+func decodeBatch(body []byte) ([]publishRequest, []error, error) {
+	var fast struct {
+		Events []publishRequest `json:"events"`
 	}
-	var req publishRequest
-	if err := decodeJSON(bytes.NewReader(raw), MaxEventBody, &req); err != nil {
-		return ingest.Entry{}, err
+	if decodeJSON(bytes.NewReader(body), MaxBatchBody, &fast) == nil && entriesFit(fast.Events) {
+		return fast.Events, make([]error, len(fast.Events)), checkBatchSize(fast.Events)
 	}
-	if key != "" {
-		key = fmt.Sprintf("%s#%d", key, i)
+	var raw struct {
+		Events []json.RawMessage `json:"events"`
 	}
-	return req.entry(caller, key, cat)
+	if err := decodeJSON(bytes.NewReader(body), MaxBatchBody, &raw); err != nil {
+		return nil, nil, err
+	}
+	if err := checkBatchSize(raw.Events); err != nil {
+		return nil, nil, err
+	}
+	requests := make([]publishRequest, len(raw.Events))
+	errs := make([]error, len(raw.Events))
+	for i, entry := range raw.Events {
+		if len(entry) > MaxEventBody {
+			errs[i] = newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("This event is larger than %d KiB.", MaxEventBody>>10))
+			continue
+		}
+		errs[i] = decodeJSON(bytes.NewReader(entry), MaxEventBody, &requests[i])
+	}
+	return requests, errs, nil
+}
+
+// entriesFit reports whether every entry is surely within MaxEventBody;
+// when one may not be, the entry-by-entry decoding measures it exactly.
+func entriesFit(requests []publishRequest) bool {
+	for _, r := range requests {
+		if len(r.Data) > MaxEventBody/2 {
+			return false
+		}
+	}
+	return true
+}
+
+func checkBatchSize[T any](events []T) error {
+	switch {
+	case events == nil:
+		return validation("events", "is required: an array of events")
+	case len(events) == 0 || len(events) > MaxBatch:
+		return validation("events", fmt.Sprintf("must hold 1 to %d events, not %d; split larger batches", MaxBatch, len(events)))
+	}
+	return nil
 }
 
 func validation(field, message string) error {

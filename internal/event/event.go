@@ -77,7 +77,3 @@ func (e *Event) Validate() error {
 	return v.Err()
 }
 
-// Envelope is the JSON that subscribers receive and that is stored.
-func (e *Event) Envelope() ([]byte, error) {
-	return json.Marshal(e)
-}
