@@ -1,15 +1,16 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
 	"unicode/utf8"
 )
 
 // Envelope is the JSON that subscribers receive and that is stored: the
 // same document encoding/json makes of an Event, written by hand because
-// reflection and re-validating data cost 14 µs per 1 KiB event on the
-// publish path. Data must be valid JSON; the request decoders guarantee it.
+// reflection cost most of its 14 µs per 1 KiB event on the publish path.
 func (e *Event) Envelope() ([]byte, error) {
 	b := make([]byte, 0, 192+len(e.ID)+len(e.Type)+len(e.Source)+len(e.Subject)+len(e.Data))
 	b = append(b, `{"id":`...)
@@ -43,7 +44,13 @@ func (e *Event) Envelope() ([]byte, error) {
 	if len(e.Data) == 0 {
 		b = append(b, "null"...)
 	} else {
-		b = append(b, e.Data...)
+		// Compacted, as encoding/json would: what is stored and signed does
+		// not depend on how the publisher spaced its JSON.
+		buf := bytes.NewBuffer(b)
+		if err := json.Compact(buf, e.Data); err != nil {
+			return nil, fmt.Errorf("data is not valid JSON: %w", err)
+		}
+		b = buf.Bytes()
 	}
 	return append(b, '}'), nil
 }

@@ -76,4 +76,3 @@ func (e *Event) Validate() error {
 	}
 	return v.Err()
 }
-
