@@ -3,6 +3,7 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/eventgate/eventgate/internal/event"
 )
 
 // Content types of what Apply and Render return.
@@ -76,7 +77,7 @@ func appendValue(out, raw []byte, at placement) []byte {
 	case at == inJSONString && isString(raw):
 		return append(out, raw[1:len(raw)-1]...) // already escaped for a JSON string
 	case at == inJSONString:
-		return appendEscaped(out, raw)
+		return event.AppendEscaped(out, raw)
 	case isString(raw):
 		return appendUnescaped(out, raw[1:len(raw)-1])
 	default:
