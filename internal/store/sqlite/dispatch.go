@@ -63,15 +63,22 @@ const dueUnlessParked = `due_at = CASE WHEN (SELECT status FROM subscriptions WH
 
 func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outcome) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		// An outcome for a delivery deleted meanwhile (with its subscription)
-		// is dropped, and a repeated outcome records its attempt once.
-		insertAttempt, err := s.prepared(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
-			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) ON CONFLICT (id) DO NOTHING`)
+		record, err := s.prepared(ctx, tx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
+			last_error = ?, last_status_code = ?, due_at = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`)
 		if err != nil {
 			return err
 		}
-		record, err := s.prepared(ctx, tx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
-			last_error = ?, last_status_code = ?, due_at = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`)
+		// Plain INSERT ... VALUES (an INSERT ... SELECT makes SQLite journal
+		// every page it touches), for a delivery that record found.
+		insertAttempt, err := s.prepared(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		// A delivery whose lease was lost still gets its attempt recorded;
+		// one deleted meanwhile (with its subscription) does not.
+		insertAttemptIfExists, err := s.prepared(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
@@ -88,14 +95,19 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 				continue
 			}
 			a := o.Attempt
-			if _, err := insertAttempt.ExecContext(ctx, a.ID, a.DeliveryID, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseBody, a.Error); err != nil {
-				return err
-			}
 			var due any
 			if o.Status == event.Failed {
 				due = micros(o.NextAttemptAt)
 			}
-			if _, err := record.ExecContext(ctx, o.Status, a.Error, a.StatusCode, due, micros(a.At), o.DeliveryID, owner); err != nil {
+			res, err := record.ExecContext(ctx, o.Status, a.Error, a.StatusCode, due, micros(a.At), o.DeliveryID, owner)
+			if err != nil {
+				return err
+			}
+			insert := insertAttempt
+			if n, _ := res.RowsAffected(); n == 0 {
+				insert = insertAttemptIfExists
+			}
+			if _, err := insert.ExecContext(ctx, a.ID, a.DeliveryID, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseBody, a.Error); err != nil {
 				return err
 			}
 		}

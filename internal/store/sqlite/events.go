@@ -29,10 +29,16 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 		if err != nil {
 			return err
 		}
+		// A plain INSERT ... VALUES: an INSERT ... SELECT would make SQLite
+		// copy every page it touches into a statement journal first.
+		insertDelivery, err := s.prepared(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
+			VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4, ?4)`)
+		if err != nil {
+			return err
+		}
 		// A subscription deleted between routing and this commit loses its
 		// delivery instead of failing everyone's commit.
-		insertDelivery, err := s.prepared(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
-			SELECT ?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4, ?4 WHERE EXISTS (SELECT 1 FROM subscriptions WHERE id = ?3)`)
+		subscribed, err := s.existingSubscriptions(ctx, tx, entries)
 		if err != nil {
 			return err
 		}
@@ -63,6 +69,9 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 				}
 			}
 			for _, d := range a.Deliveries {
+				if !subscribed[d.SubscriptionID] {
+					continue
+				}
 				c := micros(d.CreatedAt)
 				if _, err := insertDelivery.ExecContext(ctx, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner); err != nil {
 					return err
@@ -71,6 +80,29 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 		}
 		return s.countEventTypes(ctx, tx, typeCounts, now)
 	})
+}
+
+// existingSubscriptions reports which of the subscriptions the entries'
+// deliveries go to still exist, asking once for each.
+func (s *Store) existingSubscriptions(ctx context.Context, tx *sql.Tx, entries []*store.Append) (map[string]bool, error) {
+	find, err := s.prepared(ctx, tx, `SELECT id FROM subscriptions WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	exists := map[string]bool{}
+	for _, a := range entries {
+		for _, d := range a.Deliveries {
+			if _, asked := exists[d.SubscriptionID]; asked {
+				continue
+			}
+			id, err := lookup(ctx, find, d.SubscriptionID)
+			if err != nil {
+				return nil, err
+			}
+			exists[d.SubscriptionID] = id != ""
+		}
+	}
+	return exists, nil
 }
 
 // lookup returns the single string a query finds, or "" when it finds none.
