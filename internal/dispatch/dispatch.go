@@ -8,7 +8,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -26,6 +28,11 @@ type Config struct {
 	PollInterval time.Duration // how often the store is asked for due work (default 1s)
 	QueueSize    int           // per-subscription in-memory queue (default 1024)
 	ClaimBatch   int           // deliveries claimed per store round trip (default 500)
+	// HoldMax bounds the deliveries held leased in memory, without their
+	// payloads, while their subscription's queue is full (default 100,000,
+	// about 15 MB). Beyond it they are released to the store and claimed
+	// again later, which costs two writes each.
+	HoldMax int
 	// OnGone is called when an endpoint answers 410 Gone.
 	OnGone func(subscriptionID string)
 }
@@ -42,6 +49,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.ClaimBatch == 0 {
 		c.ClaimBatch = 500
+	}
+	if c.HoldMax == 0 {
+		c.HoldMax = 100_000
 	}
 }
 
@@ -63,6 +73,7 @@ type Dispatcher struct {
 
 	mu     sync.Mutex
 	queues map[string]*queue
+	held   atomic.Int64   // jobs held by all queues
 	sends  sync.WaitGroup // in-flight sends
 	loops  sync.WaitGroup // poller, lease keeper and queue runners
 	stop   chan struct{}
@@ -119,9 +130,15 @@ func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
 		case sub.Status != event.Active:
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
-		case !d.queueFor(sub.ID).offer(j):
-			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
-			overflowed++
+		default:
+			switch d.queueFor(sub.ID).offer(j) {
+			case queued:
+			case held:
+				overflowed++
+			case refused:
+				d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
+				overflowed++
+			}
 		}
 	}
 	return overflowed
@@ -141,27 +158,108 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 }
 
 // queue holds one subscription's waiting jobs and runs them with at most
-// the subscription's max_concurrency in flight.
+// the subscription's max_concurrency in flight. Jobs that find it full are
+// held in order, still leased, without their payloads (the store has
+// them), and refilled as it drains: a burst larger than the queue costs no
+// writes to release and claim it again.
 type queue struct {
 	d     *Dispatcher
 	subID string
 	jobs  chan *store.Job
-	// overflowed is set when a job was turned away, so the poller is poked
-	// once room is made again.
-	mu         sync.Mutex
+
+	mu        sync.Mutex
+	held      []*store.Job  // waiting for room, in arrival order, Envelope dropped
+	refilling bool          // a refill is running
+	limiter   *rate.Limiter // the subscription's rate limit, if it has one
+	// overflowed is set when a job found the queue full, so the poller is
+	// poked once room is made again: it stops claiming into a full queue.
 	overflowed bool
-	limiter    *rate.Limiter // the subscription's rate limit, if it has one
 }
 
-func (q *queue) offer(j *store.Job) bool {
-	select {
-	case q.jobs <- j:
-		return true
-	default:
-		q.mu.Lock()
+type offered int
+
+const (
+	queued  offered = iota // in the queue
+	held                   // held until the queue has room
+	refused                // no room anywhere: release it
+)
+
+func (q *queue) offer(j *store.Job) offered {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.held) == 0 { // nothing is ahead of it
+		select {
+		case q.jobs <- j:
+			return queued
+		default:
+		}
+	}
+	if q.d.held.Add(1) > int64(q.d.cfg.HoldMax) {
+		q.d.held.Add(-1)
 		q.overflowed = true
+		return refused
+	}
+	j.Envelope = nil
+	q.held = append(q.held, j)
+	q.overflowed = true
+	return held
+}
+
+// refillIfRoom starts a refill when the queue has drained to half and
+// jobs are held.
+func (q *queue) refillIfRoom() {
+	if len(q.jobs) > cap(q.jobs)/2 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.held) == 0 || q.refilling {
+		return
+	}
+	q.refilling = true
+	q.d.loops.Add(1)
+	go q.refill()
+}
+
+// refill moves held jobs into the queue with their payloads read back from
+// the store, as long as there is room and jobs are held.
+func (q *queue) refill() {
+	defer q.d.loops.Done()
+	for {
+		q.mu.Lock()
+		n := min(len(q.held), cap(q.jobs)-len(q.jobs))
+		stopping := q.d.stopping()
+		if n == 0 || stopping {
+			q.refilling = false
+			q.mu.Unlock()
+			return
+		}
+		batch := slices.Clone(q.held[:n])
+		clear(q.held[:n])
+		q.held = q.held[n:]
 		q.mu.Unlock()
-		return false
+		q.d.held.Add(-int64(n))
+
+		ids := make([]string, len(batch))
+		for i, j := range batch {
+			ids[i] = j.EventID
+		}
+		envelopes, err := q.d.store.Envelopes(q.d.ctx, ids)
+		if err != nil && q.d.ctx.Err() == nil {
+			slog.Error("reading held deliveries' payloads failed; releasing them to the store", "deliveries", n, "err", err)
+		}
+		for _, j := range batch {
+			j.Envelope = envelopes[j.EventID]
+			if j.Envelope == nil { // a read error, or the event is gone: the store decides
+				q.d.release(j)
+				continue
+			}
+			select {
+			case q.jobs <- j:
+			default: // filled meanwhile by fresh work
+				q.d.release(j)
+			}
+		}
 	}
 }
 
@@ -199,6 +297,7 @@ func (q *queue) run() {
 				}
 				finished <- struct{}{}
 			}()
+			q.refillIfRoom()
 			q.pokeIfRoom()
 		}
 	}
@@ -244,8 +343,17 @@ func (q *queue) pokeIfRoom() {
 	}
 }
 
-// drainOnStop releases what is still queued.
+// drainOnStop releases what is still queued or held. Shutdown calls it
+// again once every refill is over, for what a refill queued meanwhile.
 func (q *queue) drainOnStop() {
+	q.mu.Lock()
+	heldJobs := q.held
+	q.held = nil
+	q.mu.Unlock()
+	q.d.held.Add(-int64(len(heldJobs)))
+	for _, j := range heldJobs {
+		q.d.release(j)
+	}
 	for {
 		select {
 		case j := <-q.jobs:
@@ -253,6 +361,15 @@ func (q *queue) drainOnStop() {
 		default:
 			return
 		}
+	}
+}
+
+func (d *Dispatcher) stopping() bool {
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -322,10 +439,8 @@ func (d *Dispatcher) pollLoop() {
 // queue is full, claiming more would only release it again; the queue
 // pokes the poller when it has room.
 func (d *Dispatcher) claimOnce() bool {
-	select {
-	case <-d.stop:
+	if d.stopping() {
 		return false
-	default:
 	}
 	jobs, err := d.store.ClaimDue(d.ctx, d.Lease(), time.Now(), d.cfg.ClaimBatch)
 	if err != nil {
@@ -370,5 +485,10 @@ func (d *Dispatcher) Shutdown(ctx context.Context) {
 	}
 	d.loops.Wait()
 	d.cancel()
+	d.mu.Lock()
+	for _, q := range d.queues {
+		q.drainOnStop()
+	}
+	d.mu.Unlock()
 	d.settler.close()
 }

@@ -84,6 +84,9 @@ type Dispatch interface {
 	ReleaseAllLeases(ctx context.Context, now time.Time) error
 	// Settle records outcomes of attempts and releases leases, in one transaction.
 	Settle(ctx context.Context, owner string, outcomes []*Outcome) error
+	// Envelopes reads the stored envelopes of events, by id; an id that is
+	// not stored (deleted meanwhile) is missing from the map.
+	Envelopes(ctx context.Context, eventIDs []string) (map[string][]byte, error)
 }
 
 // EventTypes is the event type catalog. AppendEvents keeps its statistics

@@ -37,6 +37,18 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 	})
 }
 
+func (s *Store) Envelopes(ctx context.Context, eventIDs []string) (map[string][]byte, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT id, envelope FROM events WHERE id = ANY ($1)`, eventIDs)
+	out := make(map[string][]byte, len(eventIDs))
+	var id string
+	var env []byte
+	_, err := pgx.ForEachRow(rows, []any{&id, &env}, func() error {
+		out[id] = env
+		return nil
+	})
+	return out, err
+}
+
 func (s *Store) ExtendLeases(ctx context.Context, lease store.Lease) error {
 	_, err := s.pool.Exec(ctx, `UPDATE deliveries SET due_at = $1 WHERE lease_owner = $2 AND due_at IS NOT NULL`, lease.Until, lease.Owner)
 	return err

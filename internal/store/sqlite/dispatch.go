@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -113,4 +115,33 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 		}
 		return nil
 	})
+}
+
+func (s *Store) Envelopes(ctx context.Context, eventIDs []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(eventIDs))
+	// One query per chunk, within SQLite's limit on bound parameters.
+	for chunk := range slices.Chunk(eventIDs, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT id, envelope FROM events WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var env []byte
+			if err := rows.Scan(&id, &env); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = env
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		"EventPagination":        testEventPagination,
 		"LeasesAndClaims":        testLeasesAndClaims,
 		"SettleOutcomes":         testSettleOutcomes,
+		"Envelopes":              testEnvelopes,
 		"PauseParksDeliveries":   testPauseParks,
 		"RetryAndRedrive":        testRetryAndRedrive,
 		"DeleteCascades":         testDeleteCascades,
@@ -87,6 +88,29 @@ func newAppend(typ string, subs ...*event.Subscription) *store.Append {
 		})
 	}
 	return a
+}
+
+func testEnvelopes(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "orders")
+	lease := store.Lease{Owner: "node-a", Until: time.Now().Add(time.Minute)}
+	a, b := publish(t, s, lease, "order.created", sub), publish(t, s, lease, "order.paid", sub)
+	missing := event.NewID(event.PrefixEvent)
+	got, err := s.Envelopes(ctx, []string{a.Event.ID, b.Event.ID, missing})
+	if err != nil {
+		t.Fatalf("Envelopes: %v", err)
+	}
+	if len(got) != 2 || string(got[a.Event.ID]) != string(a.Envelope) || string(got[b.Event.ID]) != string(b.Envelope) {
+		t.Fatalf("Envelopes = %q, want the two stored envelopes and nothing for %s", got, missing)
+	}
+	// More ids than one query binds: every stored one is found.
+	ids := []string{a.Event.ID}
+	for range 1200 {
+		ids = append(ids, event.NewID(event.PrefixEvent))
+	}
+	ids = append(ids, b.Event.ID)
+	if got, err := s.Envelopes(ctx, ids); err != nil || len(got) != 2 {
+		t.Fatalf("Envelopes of 1202 ids: %d found, %v; want 2", len(got), err)
+	}
 }
 
 func mustDelivery(t *testing.T, s store.Store, id string) *event.Delivery {
