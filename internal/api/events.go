@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -105,7 +104,7 @@ type batchResult struct {
 }
 
 func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBatchBody))
+	body, err := readBody(w, r, MaxBatchBody)
 	if err != nil {
 		fail(w, r, jsonProblem(err, MaxBatchBody))
 		return

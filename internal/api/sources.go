@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/eventgate/eventgate/internal/gateway"
@@ -73,7 +72,7 @@ func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
 // authentication. A repeat answers as the original did, so that the
 // provider stops retrying.
 func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxEventBody))
+	body, err := readBody(w, r, MaxEventBody)
 	if err != nil {
 		fail(w, r, jsonProblem(err, MaxEventBody))
 		return
