@@ -85,7 +85,7 @@ func (s *Server) touch(k *store.Key) {
 	}
 	s.touchMu.Unlock()
 	if !recent {
-		go s.g.Store.TouchKey(context.Background(), k.ID, now.UTC())
+		s.g.Go(func() { _ = s.g.Store.TouchKey(context.Background(), k.ID, now.UTC()) })
 	}
 }
 

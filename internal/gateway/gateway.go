@@ -67,6 +67,9 @@ type Gateway struct {
 	cfg      Config
 	cluster  *cluster
 	stopped  sync.Once
+	// background is work started off a request's path; Shutdown waits for
+	// it, so that nothing writes to the store once the gateway has stopped.
+	background sync.WaitGroup
 
 	sourceCounts *sourceCounts
 	// GeneratedAdminKey is set when this start created the first admin key;
@@ -137,8 +140,12 @@ func (g *Gateway) Shutdown(ctx context.Context) {
 		g.Ingest.Close()
 		g.Dispatch.Shutdown(ctx)
 		g.sourceCounts.close()
+		g.background.Wait()
 	})
 }
+
+// Go runs fn in the background until it returns; Shutdown waits for it.
+func (g *Gateway) Go(fn func()) { g.background.Go(fn) }
 
 func nodeName() string {
 	b := make([]byte, 6)
