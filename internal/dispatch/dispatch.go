@@ -26,7 +26,7 @@ type Config struct {
 	Owner        string        // this node's lease owner name
 	Lease        time.Duration // how long a claim lasts without renewal (default 30s)
 	PollInterval time.Duration // how often the store is asked for due work (default 1s)
-	QueueSize    int           // per-subscription in-memory queue (default 1024)
+	QueueSize    int           // jobs ready per subscription, with their payloads (default 1024)
 	ClaimBatch   int           // deliveries claimed per store round trip (default 500)
 	// HoldMax bounds the deliveries held leased in memory, without their
 	// payloads, while their subscription's queue is full (default 100,000,
@@ -149,7 +149,7 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 	defer d.mu.Unlock()
 	q := d.queues[subID]
 	if q == nil {
-		q = &queue{d: d, subID: subID, jobs: make(chan *store.Job, d.cfg.QueueSize)}
+		q = &queue{d: d, subID: subID, wake: make(chan struct{}, 1)}
 		d.queues[subID] = q
 		d.loops.Add(1)
 		go q.run()
@@ -158,18 +158,21 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 }
 
 // queue holds one subscription's waiting jobs and runs them with at most
-// the subscription's max_concurrency in flight. Jobs that find it full are
-// held in order, still leased, without their payloads (the store has
-// them), and refilled as it drains: a burst larger than the queue costs no
-// writes to release and claim it again.
+// the subscription's max_concurrency in flight. Up to QueueSize jobs wait
+// ready, with their payloads; those that find it full are held in order,
+// still leased, without their payloads (the store has them), and refilled
+// as it drains: a burst larger than the queue costs no writes to release
+// and claim it again. Both lists grow only while the subscription is busy,
+// so 10,000 quiet subscriptions cost little memory.
 type queue struct {
 	d     *Dispatcher
 	subID string
-	jobs  chan *store.Job
+	wake  chan struct{} // jobs became ready
 
 	mu        sync.Mutex
-	held      []*store.Job  // waiting for room, in arrival order, Envelope dropped
-	refilling bool          // a refill is running
+	ready     []*store.Job  // oldest first, with payloads, at most QueueSize (a refill may add more)
+	held      []*store.Job  // behind ready, in arrival order, Envelope dropped
+	refilling bool          // a refill is running: new jobs go behind the held ones
 	limiter   *rate.Limiter // the subscription's rate limit, if it has one
 	// overflowed is set when a job found the queue full, so the poller is
 	// poked once room is made again: it stops claiming into a full queue.
@@ -179,7 +182,7 @@ type queue struct {
 type offered int
 
 const (
-	queued  offered = iota // in the queue
+	queued  offered = iota // ready to be sent
 	held                   // held until the queue has room
 	refused                // no room anywhere: release it
 )
@@ -187,32 +190,47 @@ const (
 func (q *queue) offer(j *store.Job) offered {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.held) == 0 { // nothing is ahead of it
-		select {
-		case q.jobs <- j:
-			return queued
-		default:
-		}
+	if len(q.held) == 0 && !q.refilling && len(q.ready) < q.d.cfg.QueueSize { // nothing is ahead of it
+		q.ready = append(q.ready, j)
+		q.signal()
+		return queued
 	}
+	q.overflowed = true
 	if q.d.held.Add(1) > int64(q.d.cfg.HoldMax) {
 		q.d.held.Add(-1)
-		q.overflowed = true
 		return refused
 	}
 	j.Envelope = nil
 	q.held = append(q.held, j)
-	q.overflowed = true
 	return held
 }
 
-// refillIfRoom starts a refill when the queue has drained to half and
-// jobs are held.
-func (q *queue) refillIfRoom() {
-	if len(q.jobs) > cap(q.jobs)/2 {
-		return
+// signal wakes the runner; q.mu is held.
+func (q *queue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
 	}
+}
+
+// next takes the oldest ready job, or nil, and says whether the queue has
+// drained to half.
+func (q *queue) next() (j *store.Job, roomy bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if len(q.ready) > 0 {
+		j = q.ready[0]
+		q.ready[0] = nil
+		q.ready = q.ready[1:]
+		if len(q.ready) == 0 {
+			q.ready = nil // give the drained buffer back
+		}
+	}
+	return j, len(q.ready) <= q.d.cfg.QueueSize/2
+}
+
+// refillLocked starts a refill when jobs are held; q.mu is held.
+func (q *queue) refillLocked() {
 	if len(q.held) == 0 || q.refilling {
 		return
 	}
@@ -221,15 +239,14 @@ func (q *queue) refillIfRoom() {
 	go q.refill()
 }
 
-// refill moves held jobs into the queue with their payloads read back from
-// the store, as long as there is room and jobs are held.
+// refill makes held jobs ready, their payloads read back from the store, as
+// long as there is room and jobs are held.
 func (q *queue) refill() {
 	defer q.d.loops.Done()
 	for {
 		q.mu.Lock()
-		n := min(len(q.held), cap(q.jobs)-len(q.jobs))
-		stopping := q.d.stopping()
-		if n == 0 || stopping {
+		n := min(len(q.held), q.d.cfg.QueueSize-len(q.ready))
+		if n <= 0 || q.d.stopping() {
 			q.refilling = false
 			q.mu.Unlock()
 			return
@@ -237,6 +254,9 @@ func (q *queue) refill() {
 		batch := slices.Clone(q.held[:n])
 		clear(q.held[:n])
 		q.held = q.held[n:]
+		if len(q.held) == 0 {
+			q.held = nil
+		}
 		q.mu.Unlock()
 		q.d.held.Add(-int64(n))
 
@@ -248,17 +268,19 @@ func (q *queue) refill() {
 		if err != nil && q.d.ctx.Err() == nil {
 			slog.Error("reading held deliveries' payloads failed; releasing them to the store", "deliveries", n, "err", err)
 		}
+		var gone []*store.Job // a read error, or the event was deleted: the store decides
+		q.mu.Lock()
 		for _, j := range batch {
-			j.Envelope = envelopes[j.EventID]
-			if j.Envelope == nil { // a read error, or the event is gone: the store decides
-				q.d.release(j)
+			if j.Envelope = envelopes[j.EventID]; j.Envelope == nil {
+				gone = append(gone, j)
 				continue
 			}
-			select {
-			case q.jobs <- j:
-			default: // filled meanwhile by fresh work
-				q.d.release(j)
-			}
+			q.ready = append(q.ready, j) // new jobs wait behind: the order holds
+		}
+		q.signal()
+		q.mu.Unlock()
+		for _, j := range gone {
+			q.d.release(j)
 		}
 	}
 }
@@ -269,36 +291,43 @@ func (q *queue) run() {
 	// Room for every send that can be in flight, so a finishing send never blocks.
 	finished := make(chan struct{}, event.MaxMaxConcurrency)
 	for {
-		select {
-		case <-q.d.stop:
+		if q.d.stopping() {
 			q.drainOnStop()
 			return
-		case <-finished:
-			running--
-		case j := <-q.jobs:
-			for running >= q.limit() {
-				select {
-				case <-finished:
-					running--
-				case <-q.d.stop:
-					q.d.release(j)
-					q.drainOnStop()
-					return
-				}
+		}
+		j, roomy := q.next()
+		if j == nil {
+			select {
+			case <-q.d.stop:
+			case <-finished:
+				running--
+			case <-q.wake:
 			}
-			running++
-			q.d.sends.Add(1)
-			go func() {
-				defer q.d.sends.Done()
-				if q.waitForRate() {
-					q.d.attempt(j)
-				} else {
-					q.d.release(j) // shutting down while waiting
-				}
-				finished <- struct{}{}
-			}()
-			q.refillIfRoom()
-			q.pokeIfRoom()
+			continue
+		}
+		for running >= q.limit() {
+			select {
+			case <-finished:
+				running--
+			case <-q.d.stop:
+				q.d.release(j)
+				q.drainOnStop()
+				return
+			}
+		}
+		running++
+		q.d.sends.Add(1)
+		go func() {
+			defer q.d.sends.Done()
+			if q.waitForRate() {
+				q.d.attempt(j)
+			} else {
+				q.d.release(j) // shutting down while waiting
+			}
+			finished <- struct{}{}
+		}()
+		if roomy {
+			q.madeRoom()
 		}
 	}
 }
@@ -328,13 +357,12 @@ func (q *queue) limit() int {
 	return 1
 }
 
-// pokeIfRoom wakes the poller when a queue that turned work away has
-// drained to half, so a backlog keeps flowing without waiting for a tick.
-func (q *queue) pokeIfRoom() {
-	if len(q.jobs) > cap(q.jobs)/2 {
-		return
-	}
+// madeRoom, once the queue has drained to half, refills it from the held
+// jobs and wakes the poller if the queue turned work away, so that a
+// backlog keeps flowing without waiting for a tick.
+func (q *queue) madeRoom() {
 	q.mu.Lock()
+	q.refillLocked()
 	wake := q.overflowed
 	q.overflowed = false
 	q.mu.Unlock()
@@ -343,24 +371,16 @@ func (q *queue) pokeIfRoom() {
 	}
 }
 
-// drainOnStop releases what is still queued or held. Shutdown calls it
-// again once every refill is over, for what a refill queued meanwhile.
+// drainOnStop releases what is still ready or held. Shutdown calls it
+// again once every refill is over, for what a refill made ready meanwhile.
 func (q *queue) drainOnStop() {
 	q.mu.Lock()
-	heldJobs := q.held
-	q.held = nil
+	jobs := append(q.ready, q.held...)
+	q.d.held.Add(-int64(len(q.held)))
+	q.ready, q.held = nil, nil
 	q.mu.Unlock()
-	q.d.held.Add(-int64(len(heldJobs)))
-	for _, j := range heldJobs {
+	for _, j := range jobs {
 		q.d.release(j)
-	}
-	for {
-		select {
-		case j := <-q.jobs:
-			q.d.release(j)
-		default:
-			return
-		}
 	}
 }
 
