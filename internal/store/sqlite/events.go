@@ -3,14 +3,29 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
 func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*store.Append) error {
+	err := s.appendEvents(ctx, lease, entries, false)
+	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		// A subscription was deleted between routing and this commit: its
+		// deliveries are dropped instead of failing everyone's commit.
+		// Rare, so only then is each subscription checked.
+		err = s.appendEvents(ctx, lease, entries, true)
+	}
+	return err
+}
+
+func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*store.Append, checkSubscriptions bool) error {
 	now := time.Now()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		findKey, err := s.prepared(ctx, tx, `SELECT event_id FROM idempotency_keys WHERE key = ? AND created_at > ?`)
@@ -36,11 +51,11 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 		if err != nil {
 			return err
 		}
-		// A subscription deleted between routing and this commit loses its
-		// delivery instead of failing everyone's commit.
-		subscribed, err := s.existingSubscriptions(ctx, tx, entries)
-		if err != nil {
-			return err
+		var subscribed map[string]bool
+		if checkSubscriptions {
+			if subscribed, err = s.existingSubscriptions(ctx, tx, entries); err != nil {
+				return err
+			}
 		}
 		windowStart := micros(now.Add(-store.IdempotencyWindow))
 		typeCounts := map[string]int64{}
@@ -69,7 +84,7 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 				}
 			}
 			for _, d := range a.Deliveries {
-				if !subscribed[d.SubscriptionID] {
+				if checkSubscriptions && !subscribed[d.SubscriptionID] {
 					continue
 				}
 				c := micros(d.CreatedAt)
@@ -80,6 +95,15 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 		}
 		return s.countEventTypes(ctx, tx, typeCounts, now)
 	})
+}
+
+// sqliteCode is the extended result code of a SQLite error, or 0.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
 }
 
 // existingSubscriptions reports which of the subscriptions the entries'
