@@ -66,6 +66,7 @@ type Dispatcher struct {
 	router  *route.Router
 	sender  channel.Sender
 	settler *settler
+	workers *workers
 
 	ctx    context.Context // cancelled when in-flight sends must stop
 	cancel context.CancelFunc
@@ -83,13 +84,15 @@ type Dispatcher struct {
 func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *Dispatcher {
 	cfg.applyDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
+	stop := make(chan struct{})
 	return &Dispatcher{
 		cfg: cfg, store: s, router: r, sender: sender,
 		settler: newSettler(s, cfg.Owner),
+		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
 		poke:   make(chan struct{}, 1),
 		queues: map[string]*queue{},
-		stop:   make(chan struct{}),
+		stop:   stop,
 	}
 }
 
@@ -317,7 +320,7 @@ func (q *queue) run() {
 		}
 		running++
 		q.d.sends.Add(1)
-		go func() {
+		q.d.workers.run(func() {
 			defer q.d.sends.Done()
 			if q.waitForRate() {
 				q.d.attempt(j)
@@ -325,7 +328,7 @@ func (q *queue) run() {
 				q.d.release(j) // shutting down while waiting
 			}
 			finished <- struct{}{}
-		}()
+		})
 		if roomy {
 			q.madeRoom()
 		}
