@@ -6,7 +6,6 @@ package route
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
@@ -220,10 +219,8 @@ func (r *Router) matchPatterns(envelope []byte) ([]string, error) {
 	if r.patterns.Len() == 0 {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(envelope))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := r.patterns.Decode(envelope)
+	if err != nil {
 		return nil, err
 	}
 	return r.patterns.Match(doc, nil), nil

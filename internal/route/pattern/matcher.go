@@ -29,6 +29,7 @@ type Matcher struct {
 	subs    []subscription // indexed by slot
 	free    []int32        // slots of removed subscriptions, for reuse
 	root    pathNode
+	paths   pathSet // every path some pattern reads, for Decode
 	always  []int32 // slots checked for every event
 	scratch sync.Pool
 }
@@ -71,6 +72,7 @@ func (m *Matcher) Add(id string, p *Pattern) {
 	}
 	m.subs[slot] = sub
 	m.byID[id] = slot
+	m.paths.addPattern(p, 1)
 }
 
 // Remove deletes the pattern stored under id, if any.
@@ -86,6 +88,7 @@ func (m *Matcher) Remove(id string) {
 	for _, a := range sub.anchors {
 		m.root.unregister(a.path, a.key, slot)
 	}
+	m.paths.addPattern(sub.pattern, -1)
 	*sub = subscription{}
 	m.free = append(m.free, slot)
 	delete(m.byID, id)
