@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,8 @@ type Dispatcher struct {
 	sender  channel.Sender
 	settler *settler
 	workers *workers
+	// envelopes read back for held jobs, shared between the queues of a fan-out
+	envelopes envelopeCache
 
 	ctx    context.Context // cancelled when in-flight sends must stop
 	cancel context.CancelFunc
@@ -263,14 +266,7 @@ func (q *queue) refill() {
 		q.mu.Unlock()
 		q.d.held.Add(-int64(n))
 
-		ids := make([]string, len(batch))
-		for i, j := range batch {
-			ids[i] = j.EventID
-		}
-		envelopes, err := q.d.store.Envelopes(q.d.ctx, ids)
-		if err != nil && q.d.ctx.Err() == nil {
-			slog.Error("reading held deliveries' payloads failed; releasing them to the store", "deliveries", n, "err", err)
-		}
+		envelopes := q.d.envelopesOf(batch)
 		var gone []*store.Job // a read error, or the event was deleted: the store decides
 		q.mu.Lock()
 		for _, j := range batch {
@@ -286,6 +282,26 @@ func (q *queue) refill() {
 			q.d.release(j)
 		}
 	}
+}
+
+// envelopesOf finds the envelopes of jobs' events: cached, or read from
+// the store. One that cannot be found is missing from the map.
+func (d *Dispatcher) envelopesOf(jobs []*store.Job) map[string][]byte {
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.EventID
+	}
+	found, missing := d.envelopes.get(ids)
+	if len(missing) == 0 {
+		return found
+	}
+	read, err := d.store.Envelopes(d.ctx, missing)
+	if err != nil && d.ctx.Err() == nil {
+		slog.Error("reading held deliveries' payloads failed; releasing them to the store", "deliveries", len(missing), "err", err)
+	}
+	d.envelopes.put(read)
+	maps.Copy(found, read)
+	return found
 }
 
 func (q *queue) run() {
