@@ -128,7 +128,13 @@ func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.M
 	if err != nil {
 		return nil, nil, err
 	}
-	resp, err := client.Do(req)
+	// Straight to the transport: the client's redirect loop and header
+	// copies buy nothing, since redirects are not followed. Errors are
+	// wrapped as the client would, naming the method and URL.
+	resp, err := client.Transport.RoundTrip(req)
+	if err != nil {
+		err = &url.Error{Op: "Post", URL: sub.Channel.URL, Err: err}
+	}
 	return resp, renew, err
 }
 
