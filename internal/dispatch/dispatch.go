@@ -119,8 +119,9 @@ func (d *Dispatcher) Poke() {
 	}
 }
 
-// Enqueue takes leased jobs. Those that cannot be queued now are released
-// back to the store, which stays the source of truth.
+// Enqueue takes leased jobs. Those that find their queue full are held
+// until it has room; beyond HoldMax they are released back to the store,
+// which stays the source of truth.
 func (d *Dispatcher) Enqueue(jobs []*store.Job) {
 	d.enqueue(jobs)
 }
