@@ -177,7 +177,7 @@ type queue struct {
 	wake  chan struct{} // jobs became ready
 
 	mu        sync.Mutex
-	ready     []*store.Job  // oldest first, with payloads, at most QueueSize (a refill may add more)
+	ready     []*store.Job  // oldest first, with payloads, at most QueueSize
 	held      []*store.Job  // behind ready, in arrival order, Envelope dropped
 	refilling bool          // a refill is running: new jobs go behind the held ones
 	limiter   *rate.Limiter // the subscription's rate limit, if it has one
