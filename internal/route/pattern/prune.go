@@ -95,44 +95,26 @@ func (d *decoder) space() {
 // object reads the object at d.i, keeping the members paths names.
 func (d *decoder) object(paths *pathSet) (map[string]any, error) {
 	obj := map[string]any{}
-	d.i++ // '{'
-	d.space()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
-		d.i++
-		return obj, nil
-	}
-	for {
-		d.space()
+	err := d.elements('}', func() error {
 		key, err := d.key()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if d.space(); d.i == len(d.b) || d.b[d.i] != ':' {
-			return nil, errSyntax
+			return errSyntax
 		}
 		d.i++
 		d.space()
 		if next := paths.children[key]; next != nil {
-			if obj[key], err = d.value(next); err != nil {
-				return nil, err
-			}
-		} else if err := d.skip(); err != nil {
-			return nil, err
+			obj[key], err = d.value(next)
+			return err
 		}
-		d.space()
-		if d.i == len(d.b) {
-			return nil, errSyntax
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return obj, nil
-		default:
-			return nil, errSyntax
-		}
+		return d.skip()
+	})
+	if err != nil {
+		return nil, err
 	}
+	return obj, nil
 }
 
 // value reads the value at d.i for paths: whole where a condition reads
@@ -149,38 +131,48 @@ func (d *decoder) value(paths *pathSet) (any, error) {
 		return d.object(paths)
 	case '[':
 		arr := []any{}
-		d.i++
-		d.space()
-		if d.i < len(d.b) && d.b[d.i] == ']' {
-			d.i++
-			return arr, nil
-		}
-		for {
-			d.space()
-			if d.i == len(d.b) {
-				return nil, errSyntax
-			}
+		err := d.elements(']', func() error {
 			v, err := d.value(paths)
-			if err != nil {
-				return nil, err
-			}
 			arr = append(arr, v)
-			d.space()
-			if d.i == len(d.b) {
-				return nil, errSyntax
-			}
-			switch d.b[d.i] {
-			case ',':
-				d.i++
-			case ']':
-				d.i++
-				return arr, nil
-			default:
-				return nil, errSyntax
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
+		return arr, nil
 	}
 	return d.whole()
+}
+
+// elements reads the members of the object or array opening at d.i, up
+// to its closing byte, calling each at the start of every member.
+func (d *decoder) elements(closing byte, each func() error) error {
+	d.i++ // '{' or '['
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == closing {
+		d.i++
+		return nil
+	}
+	for {
+		if d.space(); d.i == len(d.b) {
+			return errSyntax
+		}
+		if err := each(); err != nil {
+			return err
+		}
+		if d.space(); d.i == len(d.b) {
+			return errSyntax
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case closing:
+			d.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
 }
 
 // whole decodes the value at d.i completely.
