@@ -77,9 +77,9 @@ type Dispatcher struct {
 
 	mu     sync.Mutex
 	queues map[string]*queue
-	held   atomic.Int64   // jobs held by all queues
-	sends  sync.WaitGroup // in-flight sends
-	loops  sync.WaitGroup // poller, lease keeper and queue runners
+	held   atomic.Int64 // jobs held by all queues
+	sends  tasks        // the queues' runners: each is one send in flight
+	loops  tasks        // poller, lease keeper and refills
 	stop   chan struct{}
 }
 
@@ -106,9 +106,8 @@ func (d *Dispatcher) Lease() store.Lease {
 
 // Start runs the poller and the lease keeper.
 func (d *Dispatcher) Start() {
-	d.loops.Add(2)
-	go d.pollLoop()
-	go d.keepLeases()
+	d.loops.start(d.pollLoop)
+	d.loops.start(d.keepLeases)
 }
 
 // Poke asks the poller to look for due work now (after a retry or resume).
@@ -156,29 +155,34 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 	defer d.mu.Unlock()
 	q := d.queues[subID]
 	if q == nil {
-		q = &queue{d: d, subID: subID, wake: make(chan struct{}, 1)}
+		q = &queue{d: d, subID: subID}
 		d.queues[subID] = q
-		d.loops.Add(1)
-		go q.run()
 	}
 	return q
 }
 
-// queue holds one subscription's waiting jobs and runs them with at most
+// queue holds one subscription's waiting jobs and sends them with at most
 // the subscription's max_concurrency in flight. Up to QueueSize jobs wait
 // ready, with their payloads; those that find it full are held in order,
 // still leased, without their payloads (the store has them), and refilled
 // as it drains: a burst larger than the queue costs no writes to release
 // and claim it again. Both lists grow only while the subscription is busy,
 // so 10,000 quiet subscriptions cost little memory.
+//
+// A queue has no goroutine of its own. Each send in flight is a runner
+// that, when its send is done, takes the next ready job itself: a steady
+// stream keeps its runners busy without a hand-over per job, and a job
+// for an idle subscription costs one hand-over to a worker, not a wake of
+// the queue and another of the worker (and, with 10,000 subscriptions,
+// 10,000 parked goroutines for the collector to scan).
 type queue struct {
 	d     *Dispatcher
 	subID string
-	wake  chan struct{} // jobs became ready
 
 	mu        sync.Mutex
 	ready     []*store.Job  // oldest first, with payloads, at most QueueSize
 	held      []*store.Job  // behind ready, in arrival order, Envelope dropped
+	running   int           // runners: sends in flight
 	refilling bool          // a refill is running: new jobs go behind the held ones
 	limiter   *rate.Limiter // the subscription's rate limit, if it has one
 	// overflowed is set when a job found the queue full, so the poller is
@@ -199,7 +203,7 @@ func (q *queue) offer(j *store.Job) offered {
 	defer q.mu.Unlock()
 	if len(q.held) == 0 && !q.refilling && len(q.ready) < q.d.cfg.QueueSize { // nothing is ahead of it
 		q.ready = append(q.ready, j)
-		q.signal()
+		q.startRunnersLocked()
 		return queued
 	}
 	q.overflowed = true
@@ -212,44 +216,75 @@ func (q *queue) offer(j *store.Job) offered {
 	return held
 }
 
-// signal wakes the runner; q.mu is held.
-func (q *queue) signal() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
+// startRunnersLocked starts a runner for each ready job that
+// max_concurrency has room for; q.mu is held. While shutting down it
+// starts none: Shutdown releases what is left.
+func (q *queue) startRunnersLocked() {
+	for len(q.ready) > 0 && q.running < q.limit() && q.d.sends.enter() {
+		q.running++
+		j := q.popLocked()
+		q.d.workers.run(func() { q.run(j) })
 	}
 }
 
-// next takes the oldest ready job, or nil, and says whether the queue has
-// drained to half.
-func (q *queue) next() (j *store.Job, roomy bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.ready) > 0 {
-		j = q.ready[0]
-		q.ready[0] = nil
-		q.ready = q.ready[1:]
-		if len(q.ready) == 0 {
-			q.ready = nil // give the drained buffer back
+// run sends j, then the queue's next ready jobs while max_concurrency
+// allows: it is one of the q.running sends in flight.
+func (q *queue) run(j *store.Job) {
+	defer q.d.sends.done()
+	for ; j != nil; j = q.next() {
+		if q.waitForRate() {
+			q.d.attempt(j)
+		} else {
+			q.d.release(j) // shutting down while waiting
 		}
 	}
-	return j, len(q.ready) <= q.d.cfg.QueueSize/2
+}
+
+// next gives a runner that finished its send the oldest ready job, or nil
+// to end it: nothing is ready, max_concurrency was lowered, or the
+// dispatcher is stopping.
+func (q *queue) next() *store.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.ready) == 0 || q.running > q.limit() || q.d.stopping() {
+		q.running--
+		return nil
+	}
+	return q.popLocked()
+}
+
+// popLocked takes the oldest ready job; q.mu is held. Once the queue has
+// drained to half it refills from the held jobs, and wakes the poller if
+// the queue turned work away, so that a backlog keeps flowing without
+// waiting for a tick.
+func (q *queue) popLocked() *store.Job {
+	j := q.ready[0]
+	q.ready[0] = nil
+	q.ready = q.ready[1:]
+	if len(q.ready) == 0 {
+		q.ready = nil // give the drained buffer back
+	}
+	if len(q.ready) <= q.d.cfg.QueueSize/2 {
+		q.refillLocked()
+		if q.overflowed {
+			q.overflowed = false
+			q.d.Poke()
+		}
+	}
+	return j
 }
 
 // refillLocked starts a refill when jobs are held; q.mu is held.
 func (q *queue) refillLocked() {
-	if len(q.held) == 0 || q.refilling {
+	if len(q.held) == 0 || q.refilling || !q.d.loops.start(q.refill) {
 		return
 	}
 	q.refilling = true
-	q.d.loops.Add(1)
-	go q.refill()
 }
 
 // refill makes held jobs ready, their payloads read back from the store, as
 // long as there is room and jobs are held.
 func (q *queue) refill() {
-	defer q.d.loops.Done()
 	for {
 		q.mu.Lock()
 		n := min(len(q.held), q.d.cfg.QueueSize-len(q.ready))
@@ -277,7 +312,7 @@ func (q *queue) refill() {
 			}
 			q.ready = append(q.ready, j) // new jobs wait behind: the order holds
 		}
-		q.signal()
+		q.startRunnersLocked()
 		q.mu.Unlock()
 		for _, j := range gone {
 			q.d.release(j)
@@ -305,53 +340,6 @@ func (d *Dispatcher) envelopesOf(jobs []*store.Job) map[string][]byte {
 	return found
 }
 
-func (q *queue) run() {
-	defer q.d.loops.Done()
-	running := 0
-	// Room for every send that can be in flight, so a finishing send never blocks.
-	finished := make(chan struct{}, event.MaxMaxConcurrency)
-	for {
-		if q.d.stopping() {
-			q.drainOnStop()
-			return
-		}
-		j, roomy := q.next()
-		if j == nil {
-			select {
-			case <-q.d.stop:
-			case <-finished:
-				running--
-			case <-q.wake:
-			}
-			continue
-		}
-		for running >= q.limit() {
-			select {
-			case <-finished:
-				running--
-			case <-q.d.stop:
-				q.d.release(j)
-				q.drainOnStop()
-				return
-			}
-		}
-		running++
-		q.d.sends.Add(1)
-		q.d.workers.run(func() {
-			defer q.d.sends.Done()
-			if q.waitForRate() {
-				q.d.attempt(j)
-			} else {
-				q.d.release(j) // shutting down while waiting
-			}
-			finished <- struct{}{}
-		})
-		if roomy {
-			q.madeRoom()
-		}
-	}
-}
-
 // waitForRate holds a send until the subscription's rate limit lets it
 // go: over the limit deliveries wait, they do not fail. It reports false
 // when the dispatcher stops meanwhile.
@@ -377,22 +365,8 @@ func (q *queue) limit() int {
 	return 1
 }
 
-// madeRoom, once the queue has drained to half, refills it from the held
-// jobs and wakes the poller if the queue turned work away, so that a
-// backlog keeps flowing without waiting for a tick.
-func (q *queue) madeRoom() {
-	q.mu.Lock()
-	q.refillLocked()
-	wake := q.overflowed
-	q.overflowed = false
-	q.mu.Unlock()
-	if wake {
-		q.d.Poke()
-	}
-}
-
-// drainOnStop releases what is still ready or held. Shutdown calls it
-// again once every refill is over, for what a refill made ready meanwhile.
+// drainOnStop releases what is still ready or held; Shutdown calls it once
+// no runner or refill is left.
 func (q *queue) drainOnStop() {
 	q.mu.Lock()
 	jobs := append(q.ready, q.held...)
@@ -459,7 +433,6 @@ func (d *Dispatcher) send(sub *event.Subscription, j *store.Job) channel.Result 
 // pollLoop claims due work from the store: retries that came due, work
 // released or left by a dead node, and deliveries of resumed subscriptions.
 func (d *Dispatcher) pollLoop() {
-	defer d.loops.Done()
 	tick := time.NewTicker(d.cfg.PollInterval)
 	defer tick.Stop()
 	for {
@@ -495,7 +468,6 @@ func (d *Dispatcher) claimOnce() bool {
 
 // keepLeases renews this node's leases well before they expire.
 func (d *Dispatcher) keepLeases() {
-	defer d.loops.Done()
 	tick := time.NewTicker(d.cfg.Lease / 3)
 	defer tick.Stop()
 	for {
@@ -515,15 +487,17 @@ func (d *Dispatcher) keepLeases() {
 // before it returns.
 func (d *Dispatcher) Shutdown(ctx context.Context) {
 	close(d.stop)
+	d.sends.close()
+	d.loops.close()
 	finished := make(chan struct{})
-	go func() { d.sends.Wait(); close(finished) }()
+	go func() { d.sends.wait(); close(finished) }()
 	select {
 	case <-finished:
 	case <-ctx.Done():
 		d.cancel()
 		<-finished
 	}
-	d.loops.Wait()
+	d.loops.wait()
 	d.cancel()
 	d.mu.Lock()
 	for _, q := range d.queues {

@@ -1,5 +1,7 @@
 package dispatch
 
+import "sync"
+
 // workers runs sends on goroutines kept from earlier sends. A fresh
 // goroutine starts with a small stack and grows it through the HTTP
 // client's calls on every send (runtime.newstack and copystack: 5 µs per
@@ -52,3 +54,45 @@ func (w *workers) loop(fn func()) {
 		}
 	}
 }
+
+// tasks counts goroutines that Shutdown waits for. Once closed it admits
+// no more, so that none starts after Shutdown stopped waiting: a check of
+// the stop channel followed by WaitGroup.Add could race with Wait.
+type tasks struct {
+	mu     sync.RWMutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// enter counts one more task, unless closed; the task calls done.
+func (t *tasks) enter() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	return true
+}
+
+func (t *tasks) done() { t.wg.Done() }
+
+// start runs fn on a new goroutine as a task, unless closed.
+func (t *tasks) start(fn func()) bool {
+	if !t.enter() {
+		return false
+	}
+	go func() {
+		defer t.done()
+		fn()
+	}()
+	return true
+}
+
+func (t *tasks) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+}
+
+func (t *tasks) wait() { t.wg.Wait() }

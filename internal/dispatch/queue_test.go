@@ -1,0 +1,166 @@
+package dispatch_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/channel"
+	"github.com/eventgate/eventgate/internal/dispatch"
+	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/route"
+	"github.com/eventgate/eventgate/internal/store"
+)
+
+// settleNothing is a store whose Settle keeps nothing: these tests watch
+// the sends, not the records.
+type settleNothing struct{ store.Store }
+
+func (settleNothing) Settle(context.Context, string, []*store.Outcome) error { return nil }
+
+// gatedSender holds every send until released, and records the order in
+// which deliveries were sent and the most sends ever in flight at once.
+type gatedSender struct {
+	release chan struct{}
+	mu      sync.Mutex
+	order   []string
+	now     int
+	most    int
+}
+
+func (s *gatedSender) Send(ctx context.Context, m *channel.Message) channel.Result {
+	s.mu.Lock()
+	s.order = append(s.order, m.DeliveryID)
+	s.now++
+	s.most = max(s.most, s.now)
+	s.mu.Unlock()
+	select {
+	case <-s.release:
+	case <-ctx.Done(): // the test failed and shuts down
+	}
+	s.mu.Lock()
+	s.now--
+	s.mu.Unlock()
+	return channel.Result{OK: true, StatusCode: 204}
+}
+
+func (s *gatedSender) sent() (order []string, inFlight, most int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...), s.now, s.most
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func activeSubscription(id string, maxConcurrency int) *event.Subscription {
+	return &event.Subscription{ID: id, Name: id, Status: event.Active, MaxConcurrency: maxConcurrency,
+		Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}}
+}
+
+func jobs(subID string, n int) []*store.Job {
+	out := make([]*store.Job, n)
+	for i := range out {
+		out[i] = &store.Job{DeliveryID: fmt.Sprintf("dlv_%03d", i), EventID: "evt", SubscriptionID: subID, Envelope: []byte(`{}`), CycleStart: time.Now()}
+	}
+	return out
+}
+
+// A queue sends its jobs oldest first, never more at once than the
+// subscription's max_concurrency, and follows a lowered max_concurrency
+// as its sends finish.
+func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
+	router := route.New()
+	sub := activeSubscription("sub_q", 3)
+	router.Set(sub)
+	sender := &gatedSender{release: make(chan struct{})}
+	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		d.Shutdown(ctx)
+	}()
+
+	const n = 20
+	d.Enqueue(jobs(sub.ID, n))
+	waitFor(t, "3 sends in flight", func() bool { _, now, _ := sender.sent(); return now == 3 })
+	for range n {
+		sender.release <- struct{}{}
+	}
+	waitFor(t, "every send to finish", func() bool { order, now, _ := sender.sent(); return len(order) == n && now == 0 })
+	if _, _, most := sender.sent(); most != 3 {
+		t.Errorf("at most %d sends were in flight; want max_concurrency 3", most)
+	}
+
+	// Lowered to 1: one send at a time, strictly oldest first.
+	lowered := *sub
+	lowered.MaxConcurrency = 1
+	router.Set(&lowered)
+	sender.mu.Lock()
+	sender.most, sender.order = 0, nil
+	sender.mu.Unlock()
+	d.Enqueue(jobs(sub.ID, 5))
+	for range 5 {
+		waitFor(t, "the next send", func() bool { _, now, _ := sender.sent(); return now == 1 })
+		sender.release <- struct{}{}
+	}
+	waitFor(t, "the last send to finish", func() bool { _, now, _ := sender.sent(); return now == 0 })
+	order, _, most := sender.sent()
+	if most != 1 {
+		t.Errorf("with max_concurrency 1, %d sends were in flight at once", most)
+	}
+	for i, id := range order {
+		if want := fmt.Sprintf("dlv_%03d", i); id != want {
+			t.Errorf("send %d was %s, want %s: jobs must leave in order", i, id, want)
+		}
+	}
+}
+
+// BenchmarkDispatch hands jobs to the dispatcher and waits for their
+// sends, to a sender that answers at once: what a job costs the
+// dispatcher itself, with one subscription and spread over 10,000.
+func BenchmarkDispatch(b *testing.B) {
+	for _, subs := range []int{1, 10_000} {
+		b.Run(fmt.Sprintf("subscriptions=%d", subs), func(b *testing.B) {
+			router := route.New()
+			ids := make([]string, subs)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("sub_%d", i)
+				router.Set(activeSubscription(ids[i], 50))
+			}
+			var sent sync.WaitGroup
+			d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, countingSender{&sent})
+			defer d.Shutdown(context.Background())
+			const group = 400 // a group commit's worth
+			b.ReportAllocs()
+			next := 0
+			for b.Loop() {
+				batch := jobs("", group)
+				for _, j := range batch {
+					j.SubscriptionID = ids[next%subs]
+					next++
+				}
+				sent.Add(group)
+				d.Enqueue(batch)
+				sent.Wait()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*group), "ns/job")
+		})
+	}
+}
+
+type countingSender struct{ sent *sync.WaitGroup }
+
+func (s countingSender) Send(context.Context, *channel.Message) channel.Result {
+	s.sent.Done()
+	return channel.Result{OK: true, StatusCode: 204}
+}
