@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,8 +19,10 @@ import (
 // TestServeForProfiling runs a gateway inside the test process, wired as
 // `eventgate serve` wires it, so that go test's -cpuprofile and
 // -memprofile profile the gateway while `eventgate bench --url` drives it
-// from outside. It is skipped unless EVENTGATE_PROFILE_ADDR is set; see
-// docs/performance.md for the commands.
+// from outside. With EVENTGATE_PROFILE_PPROF set it also serves
+// /debug/pprof/ on that address, to profile one phase of a scenario. It is
+// skipped unless EVENTGATE_PROFILE_ADDR is set; see docs/performance.md for
+// the commands.
 func TestServeForProfiling(t *testing.T) {
 	addr := os.Getenv("EVENTGATE_PROFILE_ADDR")
 	if addr == "" {
@@ -48,6 +51,12 @@ func TestServeForProfiling(t *testing.T) {
 	}
 	srv := &http.Server{Handler: api.New(g), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
+	if pprofAddr := os.Getenv("EVENTGATE_PROFILE_PPROF"); pprofAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go http.ListenAndServe(pprofAddr, mux)
+	}
 	t.Logf("gateway for profiling at http://%s until interrupted", ln.Addr())
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 9*time.Second)
