@@ -42,23 +42,48 @@ func ParseSecret(secret string) (Key, error) {
 
 // Signature returns "v1,<base64 HMAC-SHA256 of id.timestamp.body>".
 func (k Key) Signature(id string, ts time.Time, body []byte) string {
+	var sig strings.Builder
+	k.appendSignature(&sig, id, ts.Unix(), body)
+	return sig.String()
+}
+
+// encodedSumLen is the length of a SHA-256 sum in padded base64, and
+// signatureLen that of one "v1,<base64 HMAC-SHA256>".
+const (
+	encodedSumLen = (sha256.Size + 2) / 3 * 4
+	signatureLen  = len("v1,") + encodedSumLen
+)
+
+// appendSignature writes k's signature to sig. It signs on every
+// delivery, so it builds the signed prefix and the encoding in place.
+func (k Key) appendSignature(sig *strings.Builder, id string, unix int64, body []byte) {
 	mac := hmac.New(sha256.New, k)
-	mac.Write([]byte(id))
-	mac.Write([]byte{'.'})
-	mac.Write(strconv.AppendInt(nil, ts.Unix(), 10))
-	mac.Write([]byte{'.'})
+	prefix := make([]byte, 0, len(id)+24)
+	prefix = append(prefix, id...)
+	prefix = append(prefix, '.')
+	prefix = strconv.AppendInt(prefix, unix, 10)
+	prefix = append(prefix, '.')
+	mac.Write(prefix)
 	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	var sum [sha256.Size]byte
+	var encoded [encodedSumLen]byte
+	base64.StdEncoding.Encode(encoded[:], mac.Sum(sum[:0]))
+	sig.WriteString("v1,")
+	sig.Write(encoded[:])
 }
 
 // Headers returns the webhook-id, webhook-timestamp and webhook-signature
 // header values, with one signature per key (several during rotation).
 func Headers(keys []Key, id string, ts time.Time, body []byte) (webhookID, timestamp, signature string) {
-	sigs := make([]string, len(keys))
+	var sigs strings.Builder
+	sigs.Grow(len(keys) * (signatureLen + 1))
 	for i, k := range keys {
-		sigs[i] = k.Signature(id, ts, body)
+		if i > 0 {
+			sigs.WriteByte(' ')
+		}
+		k.appendSignature(&sigs, id, ts.Unix(), body)
 	}
-	return id, strconv.FormatInt(ts.Unix(), 10), strings.Join(sigs, " ")
+	return id, strconv.FormatInt(ts.Unix(), 10), sigs.String()
 }
 
 // Tolerance is how far a webhook-timestamp may be from now before a

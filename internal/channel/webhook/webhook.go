@@ -78,11 +78,10 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 		return channel.Result{Err: err, Latency: time.Since(start)}
 	}
 	defer drain(resp)
-	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, event.MaxResponseExcerpt))
 	r := channel.Result{
 		OK:           resp.StatusCode >= 200 && resp.StatusCode < 300,
 		StatusCode:   resp.StatusCode,
-		ResponseBody: string(excerpt),
+		ResponseBody: excerpt(resp),
 		Latency:      time.Since(start),
 		Gone:         resp.StatusCode == http.StatusGone,
 	}
@@ -119,11 +118,14 @@ func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.M
 		req.Header.Set(name, value)
 	}
 	id, ts, sig := sign.Headers(keys, m.EventID, s.now(), m.Body)
-	req.Header.Set("Content-Type", m.ContentType)
-	req.Header.Set("User-Agent", UserAgent)
-	req.Header.Set("Webhook-Id", id)
-	req.Header.Set("Webhook-Timestamp", ts)
-	req.Header.Set("Webhook-Signature", sig)
+	// Set directly, canonical already, on one backing array: Header.Set
+	// allocates a slice per header, on every delivery.
+	values := [...]string{m.ContentType, UserAgent, id, ts, sig}
+	req.Header["Content-Type"] = values[0:1:1]
+	req.Header["User-Agent"] = values[1:2:2]
+	req.Header["Webhook-Id"] = values[2:3:3]
+	req.Header["Webhook-Timestamp"] = values[3:4:4]
+	req.Header["Webhook-Signature"] = values[4:5:5]
 	renew, err := s.authorize(ctx, req, sub)
 	if err != nil {
 		return nil, nil, err
@@ -138,10 +140,21 @@ func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.M
 	return resp, renew, err
 }
 
+// excerpt reads the start of the answer's body, kept in the attempt log.
+func excerpt(resp *http.Response) string {
+	if resp.Body == http.NoBody { // 204, or Content-Length: 0
+		return ""
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, event.MaxResponseExcerpt))
+	return string(b)
+}
+
 // drain reads what is left of a short answer, so that the connection can
 // be reused, and closes it.
 func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+	if resp.Body != http.NoBody {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+	}
 	resp.Body.Close()
 }
 
