@@ -14,11 +14,16 @@ import (
 // connects through the guard, presenting cert when it is not nil.
 func (s *Sender) newClient(cert *tls.Certificate) *http.Client {
 	transport := &http.Transport{
-		DialContext:           s.dialer().DialContext,
-		TLSClientConfig:       &tls.Config{RootCAs: s.opts.RootCAs},
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1000,
-		MaxIdleConnsPerHost:   1000, // many subscriptions may share one host: keep their connections alive
+		DialContext:         s.dialer().DialContext,
+		TLSClientConfig:     &tls.Config{RootCAs: s.opts.RootCAs},
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        1000,
+		MaxIdleConnsPerHost: 1000, // many subscriptions may share one host: keep their connections alive
+		// and open no more than are kept: beyond it every send dialled a
+		// connection that was closed after one use (fanout: 9,400 dials for
+		// 100,000 deliveries). A host's sends beyond it wait for a free
+		// connection, which also spares a receiver thousands at once.
+		MaxConnsPerHost:       1000,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: event.MaxTimeout,
