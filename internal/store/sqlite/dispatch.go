@@ -70,15 +70,9 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 		if err != nil {
 			return err
 		}
-		// Plain INSERT ... VALUES (an INSERT ... SELECT makes SQLite journal
-		// every page it touches), for a delivery that record found.
-		insertAttempt, err := s.prepared(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-		if err != nil {
-			return err
-		}
 		// A delivery whose lease was lost still gets its attempt recorded;
-		// one deleted meanwhile (with its subscription) does not.
+		// one deleted meanwhile (with its subscription) does not. Rare, so
+		// such an attempt is inserted alone, after the check.
 		insertAttemptIfExists, err := s.prepared(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)
 			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) ON CONFLICT (id) DO NOTHING`)
 		if err != nil {
@@ -89,6 +83,8 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 		if err != nil {
 			return err
 		}
+		// Attempts of deliveries that record found, inserted together at the end.
+		attemptRows := make([]any, 0, 7*len(outcomes))
 		for _, o := range outcomes {
 			if o.Attempt == nil {
 				if _, err := release.ExecContext(ctx, micros(o.Now), o.DeliveryID, owner); err != nil {
@@ -105,15 +101,18 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 			if err != nil {
 				return err
 			}
-			insert := insertAttempt
+			attemptRows = append(attemptRows, a.ID, a.DeliveryID, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseBody, a.Error)
 			if n, _ := res.RowsAffected(); n == 0 {
-				insert = insertAttemptIfExists
-			}
-			if _, err := insert.ExecContext(ctx, a.ID, a.DeliveryID, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseBody, a.Error); err != nil {
-				return err
+				row := attemptRows[len(attemptRows)-7:]
+				attemptRows = attemptRows[:len(attemptRows)-7]
+				if _, err := insertAttemptIfExists.ExecContext(ctx, row...); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		// Plain VALUES: an INSERT ... SELECT would make SQLite journal every page it touches.
+		return s.insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)`,
+			`(?, ?, ?, ?, ?, ?, ?)`, `ON CONFLICT (id) DO NOTHING`, attemptRows)
 	})
 }
 

@@ -36,18 +36,7 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 		if err != nil {
 			return err
 		}
-		insertEvent, err := s.prepared(ctx, tx, `INSERT INTO events (id, type, received_at, envelope) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
 		insertKey, err := s.prepared(ctx, tx, `INSERT OR REPLACE INTO idempotency_keys (key, event_id, created_at) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		// A plain INSERT ... VALUES: an INSERT ... SELECT would make SQLite
-		// copy every page it touches into a statement journal first.
-		insertDelivery, err := s.prepared(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
-			VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4, ?4)`)
 		if err != nil {
 			return err
 		}
@@ -59,6 +48,12 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 		}
 		windowStart := micros(now.Add(-store.IdempotencyWindow))
 		typeCounts := map[string]int64{}
+		// Events and deliveries are inserted together at the end, many
+		// rows per statement; until then an event id given twice in this
+		// group is caught here, not by the events table.
+		eventRows := make([]any, 0, 4*len(entries))
+		deliveryRows := make([]any, 0, 8*len(entries)) // most events have a delivery or none
+		var clientIDs map[string]bool
 		for _, a := range entries {
 			if a.IdempotencyKey != "" {
 				a.DuplicateOf, err = lookup(ctx, findKey, a.IdempotencyKey, windowStart)
@@ -67,16 +62,20 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 				}
 			}
 			if a.DuplicateOf == "" && a.ClientID {
-				if a.DuplicateOf, err = lookup(ctx, findID, a.Event.ID); err != nil {
+				if clientIDs[a.Event.ID] {
+					a.DuplicateOf = a.Event.ID
+				} else if a.DuplicateOf, err = lookup(ctx, findID, a.Event.ID); err != nil {
 					return err
 				}
+				if clientIDs == nil {
+					clientIDs = map[string]bool{}
+				}
+				clientIDs[a.Event.ID] = true
 			}
 			if a.DuplicateOf != "" {
 				continue
 			}
-			if _, err := insertEvent.ExecContext(ctx, a.Event.ID, a.Event.Type, micros(now), a.Envelope); err != nil {
-				return err
-			}
+			eventRows = append(eventRows, a.Event.ID, a.Event.Type, micros(now), a.Envelope)
 			typeCounts[a.Event.Type]++
 			if a.IdempotencyKey != "" {
 				if _, err := insertKey.ExecContext(ctx, a.IdempotencyKey, a.Event.ID, micros(now)); err != nil {
@@ -88,10 +87,17 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 					continue
 				}
 				c := micros(d.CreatedAt)
-				if _, err := insertDelivery.ExecContext(ctx, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner); err != nil {
-					return err
-				}
+				deliveryRows = append(deliveryRows, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c)
 			}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope)`, `(?, ?, ?, ?)`, ``, eventRows); err != nil {
+			return err
+		}
+		// Plain VALUES: an INSERT ... SELECT would make SQLite copy every
+		// page it touches into a statement journal first.
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)`,
+			`(?, ?, ?, 'pending', ?, ?, ?, ?, ?)`, ``, deliveryRows); err != nil {
+			return err
 		}
 		return s.countEventTypes(ctx, tx, typeCounts, now)
 	})

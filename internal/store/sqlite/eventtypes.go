@@ -58,17 +58,13 @@ func (s *Store) countEventTypes(ctx context.Context, tx *sql.Tx, counts map[stri
 	if len(counts) == 0 {
 		return nil
 	}
-	stmt, err := s.prepared(ctx, tx, `INSERT INTO event_types (name, first_seen, last_seen, count, created_at, updated_at) VALUES (?1, ?2, ?2, ?3, ?2, ?2)
-		ON CONFLICT (name) DO UPDATE SET first_seen = coalesce(first_seen, ?2), last_seen = ?2, count = count + ?3`)
-	if err != nil {
-		return err
-	}
+	rows := make([]any, 0, 6*len(counts))
+	at := micros(now)
 	for name, n := range counts {
-		if _, err := stmt.ExecContext(ctx, name, micros(now), n); err != nil {
-			return err
-		}
+		rows = append(rows, name, at, at, n, at, at)
 	}
-	return nil
+	return s.insertRows(ctx, tx, `INSERT INTO event_types (name, first_seen, last_seen, count, created_at, updated_at)`, `(?, ?, ?, ?, ?, ?)`,
+		`ON CONFLICT (name) DO UPDATE SET first_seen = coalesce(first_seen, excluded.first_seen), last_seen = excluded.last_seen, count = count + excluded.count`, rows)
 }
 
 func nullBytes(b []byte) any {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,6 +204,50 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// maxRowsPerInsert bounds the rows of one multi-row INSERT.
+const maxRowsPerInsert = 64
+
+// insertRows runs "<head> VALUES <tuple>, <tuple>, ... <tail>" for args,
+// each tuple taking as many of them as it has placeholders. One statement
+// per row cost about 4 µs of driver work each (binding, stepping and
+// resetting through database/sql), several per delivery on the hot path;
+// a multi-row statement pays that once. Rows go in chunks of powers of two
+// up to maxRowsPerInsert, so that few distinct statements are prepared.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tuple, tail string, args []any) error {
+	perRow := strings.Count(tuple, "?")
+	for rows := len(args) / perRow; rows > 0; {
+		n := min(maxRowsPerInsert, 1<<(bits.Len(uint(rows))-1)) // the largest power of two that fits
+		stmt, err := s.prepared(ctx, tx, insertQuery(head, tuple, tail, n))
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, args[:n*perRow]...); err != nil {
+			return err
+		}
+		args, rows = args[n*perRow:], rows-n
+	}
+	return nil
+}
+
+// insertQueries holds the texts of multi-row INSERTs by insertKey, built
+// once rather than in every transaction.
+var insertQueries sync.Map
+
+type insertKey struct {
+	head, tuple, tail string
+	rows              int
+}
+
+func insertQuery(head, tuple, tail string, rows int) string {
+	key := insertKey{head, tuple, tail, rows}
+	if q, ok := insertQueries.Load(key); ok {
+		return q.(string)
+	}
+	q := head + " VALUES " + tuple + strings.Repeat(", "+tuple, rows-1) + " " + tail
+	insertQueries.Store(key, q)
+	return q
 }
 
 // prepared returns query as a statement of tx. A query seen before was

@@ -281,9 +281,18 @@ func testIdempotency(t *testing.T, s store.Store) {
 	if repeat.DuplicateOf != "order-42-created" {
 		t.Fatalf("repeated client id: DuplicateOf = %q", repeat.DuplicateOf)
 	}
+	once, twice := newAppend("order.created", sub), newAppend("order.created", sub)
+	once.Event.ID, once.ClientID = "order-43-created", true
+	twice.Event.ID, twice.ClientID = "order-43-created", true
+	if err := s.AppendEvents(ctx, lease, []*store.Append{once, twice}); err != nil {
+		t.Fatalf("a client id twice in one batch failed the commit: %v", err)
+	}
+	if once.DuplicateOf != "" || twice.DuplicateOf != "order-43-created" {
+		t.Fatalf("client id twice in one batch: first dup=%q second dup=%q", once.DuplicateOf, twice.DuplicateOf)
+	}
 	ds, _, _ := s.ListDeliveries(ctx, store.DeliveryQuery{SubscriptionID: sub.ID})
-	if len(ds) != 2 {
-		t.Fatalf("duplicates created deliveries: %d, want 2", len(ds))
+	if len(ds) != 3 {
+		t.Fatalf("duplicates created deliveries: %d, want 3", len(ds))
 	}
 }
 
