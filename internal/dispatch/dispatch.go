@@ -34,6 +34,13 @@ type Config struct {
 	// about 15 MB). Beyond it they are released to the store and claimed
 	// again later, which costs two writes each.
 	HoldMax int
+	// SettleLinger is how long outcomes wait for more before they are
+	// written together (default 5ms). Outcomes are written for the record
+	// and the lease, not for the sender, so a few milliseconds cost
+	// nothing; a transaction per few outcomes cost the single SQLite
+	// writer a commit, and the pages it rewrote, each time, in the way of
+	// ingest's commits (batch: 67 -> 62 µs of CPU per delivery).
+	SettleLinger time.Duration
 	// OnGone is called when an endpoint answers 410 Gone.
 	OnGone func(subscriptionID string)
 }
@@ -53,6 +60,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.HoldMax == 0 {
 		c.HoldMax = 100_000
+	}
+	if c.SettleLinger == 0 {
+		c.SettleLinger = 5 * time.Millisecond
 	}
 }
 
@@ -90,7 +100,7 @@ func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *
 	stop := make(chan struct{})
 	return &Dispatcher{
 		cfg: cfg, store: s, router: r, sender: sender,
-		settler: newSettler(s, cfg.Owner),
+		settler: newSettler(s, cfg.Owner, cfg.SettleLinger),
 		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
 		poke:   make(chan struct{}, 1),

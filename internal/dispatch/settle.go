@@ -17,12 +17,13 @@ const settleBatch = 1000
 type settler struct {
 	store    store.Dispatch
 	owner    string
+	linger   time.Duration // how long a batch waits for more outcomes
 	outcomes chan *store.Outcome
 	done     chan struct{}
 }
 
-func newSettler(s store.Dispatch, owner string) *settler {
-	st := &settler{store: s, owner: owner, outcomes: make(chan *store.Outcome, 4*settleBatch), done: make(chan struct{})}
+func newSettler(s store.Dispatch, owner string, linger time.Duration) *settler {
+	st := &settler{store: s, owner: owner, linger: linger, outcomes: make(chan *store.Outcome, 4*settleBatch), done: make(chan struct{})}
 	go st.loop()
 	return st
 }
@@ -31,8 +32,10 @@ func (s *settler) add(o *store.Outcome) { s.outcomes <- o }
 
 func (s *settler) loop() {
 	defer close(s.done)
+	linger := time.NewTimer(s.linger)
 	for first := range s.outcomes {
 		batch := []*store.Outcome{first}
+		linger.Reset(s.linger)
 	gather:
 		for len(batch) < settleBatch {
 			select {
@@ -41,10 +44,11 @@ func (s *settler) loop() {
 					break gather
 				}
 				batch = append(batch, o)
-			default:
+			case <-linger.C:
 				break gather
 			}
 		}
+		linger.Stop()
 		s.write(batch)
 	}
 }
