@@ -226,17 +226,11 @@ func (q *queue) offer(j *store.Job) offered {
 	return held
 }
 
-// startRunnersLocked starts runners for ready jobs; q.mu is held. A new
-// runner starts only when the backlog is at least as long as the runners
-// already working on it, up to max_concurrency: a fast endpoint is kept
-// busy by a few runners, each taking the next job as it finishes, while
-// a slow one's growing backlog adds runners. Starting one per job instead
-// put 5,000 sends in flight under fanout (100 subscriptions × 50), far
-// more connections than the transport keeps, so it dialled 12,000 of
-// them for 100,000 deliveries. While shutting down it starts none:
-// Shutdown releases what is left.
+// startRunnersLocked starts a runner for each ready job that
+// max_concurrency has room for; q.mu is held. While shutting down it
+// starts none: Shutdown releases what is left.
 func (q *queue) startRunnersLocked() {
-	for len(q.ready) > q.running && q.running < q.limit() && q.d.sends.enter() {
+	for len(q.ready) > 0 && q.running < q.limit() && q.d.sends.enter() {
 		q.running++
 		j := q.popLocked()
 		q.d.workers.run(func() { q.run(j) })
