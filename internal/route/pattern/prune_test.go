@@ -34,9 +34,7 @@ func TestDecodeMatchesLikeTheWholeEvent(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Decode(%s): %v", raw, err)
 				}
-				want, have := m.Match(whole, nil), m.Match(got, nil)
-				slices.Sort(want)
-				slices.Sort(have)
+				have, want := sortedMatches(m, got, whole)
 				if !slices.Equal(have, want) {
 					gotJSON, _ := json.Marshal(got)
 					t.Fatalf("event %d %s\npruned to %s\nmatches %v, whole event matches %v", i, raw, gotJSON, have, want)
@@ -109,9 +107,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Decode refused %q, which encoding/json takes: %v", raw, err)
 		}
-		want, have := m.Match(whole, nil), m.Match(got, nil)
-		slices.Sort(want)
-		slices.Sort(have)
+		have, want := sortedMatches(m, got, whole)
 		if !slices.Equal(have, want) {
 			t.Fatalf("event %q: pruned matches %v, whole %v", raw, have, want)
 		}
@@ -138,4 +134,13 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// sortedMatches returns what m matches on the pruned event and on the
+// whole one, each sorted.
+func sortedMatches(m *Matcher, pruned, whole map[string]any) (have, want []string) {
+	have, want = m.Match(pruned, nil), m.Match(whole, nil)
+	slices.Sort(have)
+	slices.Sort(want)
+	return have, want
 }
