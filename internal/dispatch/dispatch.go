@@ -252,15 +252,21 @@ func (q *queue) run(j *store.Job) {
 
 // next gives a runner that finished its send the oldest ready job, or nil
 // to end it: nothing is ready, max_concurrency was lowered, or the
-// dispatcher is stopping.
+// dispatcher is stopping. When max_concurrency was raised, it starts
+// runners for the backlog too.
 func (q *queue) next() *store.Job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.ready) == 0 || q.running > q.limit() || q.d.stopping() {
+	limit := q.limit()
+	if len(q.ready) == 0 || q.running > limit || q.d.stopping() {
 		q.running--
 		return nil
 	}
-	return q.popLocked()
+	j := q.popLocked()
+	if q.running < limit {
+		q.startRunnersLocked()
+	}
+	return j
 }
 
 // popLocked takes the oldest ready job; q.mu is held. Once the queue has

@@ -76,8 +76,8 @@ func jobs(subID string, n int) []*store.Job {
 }
 
 // A queue sends its jobs oldest first, never more at once than the
-// subscription's max_concurrency, and follows a lowered max_concurrency
-// as its sends finish.
+// subscription's max_concurrency, and follows a lowered or raised
+// max_concurrency as its sends finish.
 func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 	router := route.New()
 	sub := activeSubscription("sub_q", 3)
@@ -122,6 +122,19 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 		if want := fmt.Sprintf("dlv_%03d", i); id != want {
 			t.Errorf("send %d was %s, want %s: jobs must leave in order", i, id, want)
 		}
+	}
+
+	// Raised to 4 with a backlog waiting: the next finished send starts
+	// runners for it, without waiting for new jobs.
+	d.Enqueue(jobs(sub.ID, 10))
+	waitFor(t, "one send in flight", func() bool { _, now, _ := sender.sent(); return now == 1 })
+	raised := *sub
+	raised.MaxConcurrency = 4
+	router.Set(&raised)
+	sender.release <- struct{}{}
+	waitFor(t, "4 sends in flight after max_concurrency was raised", func() bool { _, now, _ := sender.sent(); return now == 4 })
+	for range 9 {
+		sender.release <- struct{}{}
 	}
 }
 
