@@ -110,7 +110,6 @@ func (s *Store) Settle(ctx context.Context, owner string, outcomes []*store.Outc
 				}
 			}
 		}
-		// Plain VALUES: an INSERT ... SELECT would make SQLite journal every page it touches.
 		return s.insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)`,
 			`(?, ?, ?, ?, ?, ?, ?)`, `ON CONFLICT (id) DO NOTHING`, attemptRows)
 	})

@@ -93,8 +93,6 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope)`, `(?, ?, ?, ?)`, ``, eventRows); err != nil {
 			return err
 		}
-		// Plain VALUES: an INSERT ... SELECT would make SQLite copy every
-		// page it touches into a statement journal first.
 		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)`,
 			`(?, ?, ?, 'pending', ?, ?, ?, ?, ?)`, ``, deliveryRows); err != nil {
 			return err

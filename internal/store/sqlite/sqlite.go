@@ -213,8 +213,11 @@ const maxRowsPerInsert = 64
 // each tuple taking as many of them as it has placeholders. One statement
 // per row cost about 4 µs of driver work each (binding, stepping and
 // resetting through database/sql), several per delivery on the hot path;
-// a multi-row statement pays that once. Rows go in chunks of powers of two
-// up to maxRowsPerInsert, so that few distinct statements are prepared.
+// a multi-row statement pays that once. It does make SQLite keep a
+// statement journal of the pages it changes (in memory, about 5 % of an
+// append), which single-row VALUES avoided; appends still measured 15 %
+// faster. Rows go in chunks of powers of two up to maxRowsPerInsert, so
+// that few distinct statements are prepared.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tuple, tail string, args []any) error {
 	perRow := strings.Count(tuple, "?")
 	for rows := len(args) / perRow; rows > 0; {
