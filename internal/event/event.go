@@ -11,14 +11,16 @@ import (
 // Event is an immutable business fact. Its JSON form is the envelope that
 // subscribers receive; attribute names follow CloudEvents 1.0 where they overlap.
 type Event struct {
-	ID         string          `json:"id"`
-	Type       string          `json:"type"`
-	Source     string          `json:"source,omitempty"`
-	Subject    string          `json:"subject,omitempty"`
-	Time       time.Time       `json:"time"`
-	Severity   string          `json:"severity,omitempty"`
-	Attributes map[string]any  `json:"attributes,omitempty"`
-	Data       json.RawMessage `json:"data"`
+	ID         string         `json:"id"`
+	Type       string         `json:"type"`
+	Source     string         `json:"source,omitempty"`
+	Subject    string         `json:"subject,omitempty"`
+	Time       time.Time      `json:"time"`
+	Severity   string         `json:"severity,omitempty"`
+	Attributes map[string]any `json:"attributes,omitempty"`
+	// Data must be valid JSON: the API and sources check it as they
+	// decode what they were sent, and Envelope does not check it again.
+	Data json.RawMessage `json:"data"`
 }
 
 // Limits on what a publisher may send.
