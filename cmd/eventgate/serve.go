@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -55,13 +54,7 @@ func serve(args []string) error {
 		return fmt.Errorf("--log-level: %v", err)
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
-	if os.Getenv("GOGC") == "" {
-		// The live heap is small (tens of MB) and the allocation rate high:
-		// at Go's default of 100 the collector ran so often that 200 cut
-		// the gateway's CPU per delivery by about 10% (docs/performance.md),
-		// for a few tens of MB more.
-		debug.SetGCPercent(200)
-	}
+	gateway.TuneGC()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -29,6 +29,7 @@ func TestServeForProfiling(t *testing.T) {
 		t.Skip("set EVENTGATE_PROFILE_ADDR (and EVENTGATE_PROFILE_KEY) to serve a gateway for profiling")
 	}
 	key := os.Getenv("EVENTGATE_PROFILE_KEY")
+	gateway.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if d, err := time.ParseDuration(os.Getenv("EVENTGATE_PROFILE_FOR")); err == nil {
