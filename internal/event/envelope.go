@@ -1,10 +1,11 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
 	"unicode/utf8"
+
+	"github.com/eventgate/eventgate/internal/jsonscan"
 )
 
 // Envelope is the JSON that subscribers receive and that is stored: the
@@ -110,32 +111,13 @@ func appendCompact(dst, src []byte) []byte {
 	for i := 0; i < len(src); i++ {
 		switch src[i] {
 		case '"':
-			i = stringEnd(src, i)
+			if i = jsonscan.StringEnd(src, i); i < 0 {
+				return append(dst, src[start:]...) // not closed, so not JSON: kept as sent
+			}
 		case ' ', '\t', '\n', '\r':
 			dst = append(dst, src[start:i]...)
 			start = i + 1
 		}
 	}
 	return append(dst, src[start:]...)
-}
-
-// stringEnd returns the index of the quote closing the JSON string that
-// opens at src[open]: the first quote not escaped by an odd run of
-// backslashes before it.
-func stringEnd(src []byte, open int) int {
-	for i := open + 1; ; {
-		q := bytes.IndexByte(src[i:], '"')
-		if q < 0 {
-			return len(src)
-		}
-		i += q
-		backslashes := 0
-		for j := i - 1; src[j] == '\\'; j-- {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
-			return i
-		}
-		i++
-	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
+
+	"github.com/eventgate/eventgate/internal/jsonscan"
 )
 
 // pathSet holds the event paths that a Matcher's patterns read, counted so
@@ -286,20 +288,10 @@ func endsScalar(c byte) bool {
 
 // skipString moves past the string starting at d.i.
 func (d *decoder) skipString() error {
-	d.i++ // opening quote
-	for {
-		n := bytes.IndexAny(d.b[d.i:], `"\`)
-		if n < 0 {
-			return errSyntax
-		}
-		d.i += n
-		if d.b[d.i] == '"' {
-			d.i++
-			return nil
-		}
-		d.i += 2 // a backslash and the character it escapes
-		if d.i > len(d.b) {
-			return errSyntax
-		}
+	end := jsonscan.StringEnd(d.b, d.i)
+	if end < 0 {
+		return errSyntax
 	}
+	d.i = end + 1
+	return nil
 }
