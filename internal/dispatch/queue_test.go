@@ -53,15 +53,6 @@ func (s *gatedSender) sent() (order []string, inFlight, most int) {
 }
 
 // waitFor polls cond for up to 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 func activeSubscription(id string, maxConcurrency int) *event.Subscription {
 	return &event.Subscription{ID: id, Name: id, Status: event.Active, MaxConcurrency: maxConcurrency,
 		Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}}
@@ -92,11 +83,11 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 
 	const n = 20
 	d.Enqueue(jobs(sub.ID, n))
-	waitFor(t, "3 sends in flight", func() bool { _, now, _ := sender.sent(); return now == 3 })
+	dispatch.WaitFor(t, "3 sends in flight", func() bool { _, now, _ := sender.sent(); return now == 3 })
 	for range n {
 		sender.release <- struct{}{}
 	}
-	waitFor(t, "every send to finish", func() bool { order, now, _ := sender.sent(); return len(order) == n && now == 0 })
+	dispatch.WaitFor(t, "every send to finish", func() bool { order, now, _ := sender.sent(); return len(order) == n && now == 0 })
 	if _, _, most := sender.sent(); most != 3 {
 		t.Errorf("at most %d sends were in flight; want max_concurrency 3", most)
 	}
@@ -110,10 +101,10 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 	sender.mu.Unlock()
 	d.Enqueue(jobs(sub.ID, 5))
 	for range 5 {
-		waitFor(t, "the next send", func() bool { _, now, _ := sender.sent(); return now == 1 })
+		dispatch.WaitFor(t, "the next send", func() bool { _, now, _ := sender.sent(); return now == 1 })
 		sender.release <- struct{}{}
 	}
-	waitFor(t, "the last send to finish", func() bool { _, now, _ := sender.sent(); return now == 0 })
+	dispatch.WaitFor(t, "the last send to finish", func() bool { _, now, _ := sender.sent(); return now == 0 })
 	order, _, most := sender.sent()
 	if most != 1 {
 		t.Errorf("with max_concurrency 1, %d sends were in flight at once", most)
@@ -127,12 +118,12 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 	// Raised to 4 with a backlog waiting: the next finished send starts
 	// runners for it, without waiting for new jobs.
 	d.Enqueue(jobs(sub.ID, 10))
-	waitFor(t, "one send in flight", func() bool { _, now, _ := sender.sent(); return now == 1 })
+	dispatch.WaitFor(t, "one send in flight", func() bool { _, now, _ := sender.sent(); return now == 1 })
 	raised := *sub
 	raised.MaxConcurrency = 4
 	router.Set(&raised)
 	sender.release <- struct{}{}
-	waitFor(t, "4 sends in flight after max_concurrency was raised", func() bool { _, now, _ := sender.sent(); return now == 4 })
+	dispatch.WaitFor(t, "4 sends in flight after max_concurrency was raised", func() bool { _, now, _ := sender.sent(); return now == 4 })
 	for range 9 {
 		sender.release <- struct{}{}
 	}
