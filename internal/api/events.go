@@ -159,8 +159,9 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 
 // decodeBatch reads {"events": [...]}: the requests, and for each entry
 // that could not be decoded, why. A well-formed batch is decoded in one
-// pass; only one with a bad entry is decoded entry by entry, so that each
-// entry gets its own error and the good ones are still published.
+// pass (decodeEvents); any other is decoded again into raw entries and
+// each of those on its own, so that each bad entry gets its own error and
+// the good ones are still published.
 func decodeBatch(body []byte) ([]publishRequest, []error, error) {
 	if requests, ok := decodeEvents(body); ok && entriesFit(requests) {
 		return requests, make([]error, len(requests)), checkBatchSize(requests)
