@@ -211,16 +211,37 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription)
 	if err := g.checkPartner(ctx, s); err != nil {
 		return err
 	}
-	if err := g.Store.UpdateSubscription(ctx, s); err != nil {
+	// The router takes the change before the store does: once a reader
+	// can see it (a pause, a disable), no event published after that is
+	// routed by the old version. After a failed write the router is given
+	// what the store holds.
+	if err := g.Router.Set(s); err != nil {
 		return err
 	}
-	if err := g.Router.Set(s); err != nil {
+	if err := g.Store.UpdateSubscription(ctx, s); err != nil {
+		g.reload(s.ID)
 		return err
 	}
 	if s.Status == event.Active {
 		g.Dispatch.Poke() // unparked deliveries are due now
 	}
 	return nil
+}
+
+// reload routes a subscription as the store holds it, or not at all if
+// the store has none.
+func (g *Gateway) reload(id string) {
+	stored, err := g.Store.GetSubscription(context.Background(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		g.Router.Remove(id)
+		return
+	}
+	if err == nil {
+		err = g.Router.Set(stored)
+	}
+	if err != nil {
+		slog.Error("routing a subscription as stored failed; it is routed as changed until its next change", "subscription", id, "err", err)
+	}
 }
 
 func (g *Gateway) validate(s *event.Subscription) error {
