@@ -276,10 +276,11 @@ func (g *Gateway) checkTokenURL(raw string) error {
 
 // DeleteSubscription removes a subscription and everything it was owed.
 func (g *Gateway) DeleteSubscription(ctx context.Context, id string) error {
+	g.Router.Remove(id) // first, as UpdateSubscription says why
 	if err := g.Store.DeleteSubscription(ctx, id); err != nil {
+		g.reload(id)
 		return err
 	}
-	g.Router.Remove(id)
 	return nil
 }
 

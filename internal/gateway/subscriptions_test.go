@@ -30,10 +30,21 @@ func (s *routerFirstStore) UpdateSubscription(ctx context.Context, sub *event.Su
 	return s.Store.UpdateSubscription(ctx, sub)
 }
 
-// TestSubscriptionChangesReachTheRouterFirst: once a pause or disable can
-// be read back, no event published after it may be routed by the old
-// version (a 410 Gone that disabled a subscription still got the next
-// event); and a change the store refuses leaves the router as the store is.
+func (s *routerFirstStore) DeleteSubscription(ctx context.Context, id string) error {
+	if routed := s.g.Router.Get(id); routed != nil {
+		s.t.Errorf("the store deletes a subscription the router still routes (%s)", statusOf(routed))
+	}
+	if s.failWrites {
+		return errWriteFailed
+	}
+	return s.Store.DeleteSubscription(ctx, id)
+}
+
+// TestSubscriptionChangesReachTheRouterFirst: once a pause, a disable or
+// a delete can be read back, no event published after it may be routed by
+// the old version (a 410 Gone that disabled a subscription still got the
+// next event); and a change the store refuses leaves the router as the
+// store is.
 func TestSubscriptionChangesReachTheRouterFirst(t *testing.T) {
 	ctx := context.Background()
 	st := &routerFirstStore{Store: sharedStore(t), t: t}
@@ -53,6 +64,20 @@ func TestSubscriptionChangesReachTheRouterFirst(t *testing.T) {
 	}
 	if routed := g.Router.Get(sub.ID); routed == nil || routed.Status != event.Disabled {
 		t.Fatalf("after a refused write the router routes it as %s, want as stored: disabled", statusOf(routed))
+	}
+	if err := g.DeleteSubscription(ctx, sub.ID); !errors.Is(err, errWriteFailed) {
+		t.Fatalf("DeleteSubscription with a failing store: %v", err)
+	}
+	if routed := g.Router.Get(sub.ID); routed == nil {
+		t.Fatal("after a refused delete the router no longer routes the stored subscription")
+	}
+
+	st.failWrites = false
+	if err := g.DeleteSubscription(ctx, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if routed := g.Router.Get(sub.ID); routed != nil {
+		t.Fatalf("a deleted subscription is still routed (%s)", statusOf(routed))
 	}
 }
 
