@@ -189,8 +189,8 @@ func decodeBatch(body []byte) ([]publishRequest, []error, error) {
 
 // decodeEvents decodes a body that is exactly {"events": [...]} with
 // well-formed entries one entry at a time, so that the decoder holds one
-// event, not a copy of the whole body grown step by step (2.4 KB allocated
-// per event of a batch of 100). Anything else it leaves to decodeBatch's
+// event, not a copy of the whole body grown step by step (2.5 KB allocated
+// per event of a batch of 100, BenchmarkDecodeBatch). Anything else it leaves to decodeBatch's
 // general path, which explains what is wrong.
 func decodeEvents(body []byte) ([]publishRequest, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))

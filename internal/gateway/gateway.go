@@ -229,7 +229,8 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription)
 }
 
 // reload routes a subscription as the store holds it, or not at all if
-// the store has none.
+// the store has none. It does not take the request's context: a write
+// that failed because the client left must still leave the router right.
 func (g *Gateway) reload(id string) {
 	stored, err := g.Store.GetSubscription(context.Background(), id)
 	if errors.Is(err, store.ErrNotFound) {
