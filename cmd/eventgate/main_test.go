@@ -306,6 +306,23 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	}
 }
 
+// Settings that cannot work are refused at start, naming the flag and
+// what to use instead.
+func TestServeRefusesUnworkableSettings(t *testing.T) {
+	for _, tc := range []struct{ flag, value, says string }{
+		{"--max-conns-per-host", "0", "use at least 1"},
+		{"--lease", "10ms", "use at least 1s"},
+		{"--retention", "1h", "at least"},
+	} {
+		cmd := exec.Command(binary, "serve", tc.flag, tc.value)
+		cmd.Dir = t.TempDir()
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.flag) || !strings.Contains(string(out), tc.says) {
+			t.Errorf("serve %s %s: %v %s", tc.flag, tc.value, err, out)
+		}
+	}
+}
+
 // syncBuffer is a bytes.Buffer safe for one writer and many readers.
 type syncBuffer struct {
 	mu  sync.Mutex

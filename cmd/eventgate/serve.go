@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/api"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -33,6 +34,7 @@ func serve(args []string) error {
 	lease := fs.Duration("lease", 30*time.Second, "advanced: how long a node's claim on work lasts without renewal, i.e. how long other nodes wait before taking a dead node's work over")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	strictTypes := fs.Bool("strict-event-types", false, "refuse events whose type is not in the event type catalog")
+	maxConnsPerHost := fs.Int("max-conns-per-host", webhook.DefaultMaxConnsPerHost, "webhook deliveries in flight to one host at once, over all subscriptions (each also keeps to its max_concurrency); more wait their turn, without their timeout running")
 	publishRate := fs.Float64("publish-rate-limit", 0, "events per second one API key may publish (0: no limit)")
 	var egressProxy *url.URL
 	fs.Func("egress-proxy", "HTTP(S) proxy URL (http://proxy:3128) that carries every webhook and OAuth2 token request, so deliveries leave from its addresses; "+
@@ -45,6 +47,9 @@ func serve(args []string) error {
 	}
 	if *retention != 0 && *retention < store.IdempotencyWindow {
 		return fmt.Errorf("--retention %v: use 0 (keep forever) or at least %v, the idempotency window, whose keys refer to stored events", *retention, store.IdempotencyWindow)
+	}
+	if *maxConnsPerHost < 1 {
+		return fmt.Errorf("--max-conns-per-host %d: use at least 1 (default %d)", *maxConnsPerHost, webhook.DefaultMaxConnsPerHost)
 	}
 	if *lease < time.Second {
 		return fmt.Errorf("--lease %v: use at least 1s (the default 30s suits most deployments)", *lease)
@@ -74,6 +79,7 @@ func serve(args []string) error {
 		StrictEventTypes:    *strictTypes,
 		PublishRateLimit:    *publishRate,
 		EgressProxy:         egressProxy,
+		MaxConnsPerHost:     *maxConnsPerHost,
 	})
 	if err != nil {
 		return err

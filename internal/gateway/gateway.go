@@ -51,6 +51,9 @@ type Config struct {
 	// request. Destinations are then checked only by URL when saved: the
 	// proxy must refuse private addresses itself.
 	EgressProxy *url.URL
+	// MaxConnsPerHost bounds the webhook deliveries in flight to one host
+	// (default webhook.DefaultMaxConnsPerHost).
+	MaxConnsPerHost int
 }
 
 // Settings returns the configuration the gateway runs with.
@@ -123,7 +126,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
-	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy}))
+	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
 	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
 	g.Dispatch.Start()
 	g.cluster = startCluster(g, seen, subs)

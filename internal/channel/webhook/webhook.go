@@ -37,6 +37,9 @@ type Options struct {
 	Proxy *url.URL
 	// RootCAs, when set, replaces the system's trusted roots (for tests).
 	RootCAs *x509.CertPool
+	// MaxConnsPerHost bounds the deliveries in flight to one host, and so
+	// its connections (default DefaultMaxConnsPerHost).
+	MaxConnsPerHost int
 }
 
 // Sender posts messages to webhook URLs.
@@ -47,12 +50,16 @@ type Sender struct {
 	// tokenCaches the OAuth2 tokens of each subscription that uses them.
 	mtls        perSubscription[*http.Client]
 	tokenCaches perSubscription[*tokenCache]
+	hosts       hostSlots
 	now         func() time.Time
 }
 
 // New returns a sender configured by opts.
 func New(opts Options) *Sender {
-	s := &Sender{opts: opts, now: time.Now}
+	if opts.MaxConnsPerHost <= 0 {
+		opts.MaxConnsPerHost = DefaultMaxConnsPerHost
+	}
+	s := &Sender{opts: opts, hosts: hostSlots{per: opts.MaxConnsPerHost}, now: time.Now}
 	s.shared = s.newClient(nil)
 	s.mtls.retire = (*http.Client).CloseIdleConnections
 	return s
@@ -69,6 +76,11 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	if err != nil {
 		return channel.Result{Err: err}
 	}
+	release, err := s.hosts.acquire(ctx, hostOf(sub.Channel.URL))
+	if err != nil {
+		return channel.Result{Err: err}
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, sub.Channel.Timeout.D())
 	defer cancel()
 
