@@ -29,11 +29,18 @@ type Config struct {
 	PollInterval time.Duration // how often the store is asked for due work (default 1s)
 	QueueSize    int           // jobs ready per subscription, with their payloads (default 1024)
 	ClaimBatch   int           // deliveries claimed per store round trip (default 500)
-	// HoldMax bounds the deliveries held leased in memory, without their
-	// payloads, while their subscription's queue is full (default 100,000,
-	// about 15 MB). Beyond it they are released to the store and claimed
-	// again later, which costs two writes each.
+	// HoldMax bounds the deliveries held leased in memory while their
+	// subscription's queue is full (default 100,000, about 15 MB without
+	// their payloads). Beyond it they are released to the store and
+	// claimed again later, which costs two writes each.
 	HoldMax int
+	// HoldBytes bounds the payloads kept with held deliveries (default
+	// 16 MiB); beyond it they are dropped and read back from the store
+	// when their turn comes, at about 3.5 µs of CPU each. The heap grows
+	// by about three times the bytes kept (GOGC 200): bench batch, 16 MiB:
+	// 50-58 µs of gateway CPU per delivery instead of 58-62, peak RSS
+	// 180 MB instead of 120; 64 MiB: 47 µs, 350 MB.
+	HoldBytes int64
 	// SettleLinger is how long outcomes wait for more before they are
 	// written together (default 5ms). Outcomes are written for the record
 	// and the lease, not for the sender, so a few milliseconds cost
@@ -61,6 +68,9 @@ func (c *Config) applyDefaults() {
 	if c.HoldMax == 0 {
 		c.HoldMax = 100_000
 	}
+	if c.HoldBytes == 0 {
+		c.HoldBytes = 16 << 20
+	}
 	if c.SettleLinger == 0 {
 		c.SettleLinger = 5 * time.Millisecond
 	}
@@ -87,7 +97,8 @@ type Dispatcher struct {
 
 	mu     sync.Mutex
 	queues map[string]*queue
-	held   atomic.Int64 // jobs held by all queues
+	held      atomic.Int64 // jobs held by all queues
+	heldBytes atomic.Int64 // payload bytes they keep
 	sends  tasks        // the queues' runners: each is one send in flight
 	loops  tasks        // poller, lease keeper and refills
 	stop   chan struct{}
@@ -174,8 +185,8 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 // queue holds one subscription's waiting jobs and sends them with at most
 // the subscription's max_concurrency in flight. Up to QueueSize jobs wait
 // ready, with their payloads; those that find it full are held in order,
-// still leased, without their payloads (the store has them), and refilled
-// as it drains: a burst larger than the queue costs no writes to release
+// still leased, with their payloads while HoldBytes allows (the store has
+// them too), and refilled as it drains: a burst larger than the queue costs no writes to release
 // and claim it again. Both lists grow only while the subscription is busy,
 // so 10,000 quiet subscriptions cost little memory.
 //
@@ -191,7 +202,7 @@ type queue struct {
 
 	mu        sync.Mutex
 	ready     []*store.Job  // oldest first, with payloads, at most QueueSize
-	held      []*store.Job  // behind ready, in arrival order, Envelope dropped
+	held      []*store.Job  // behind ready, in arrival order, Envelope kept within HoldBytes
 	running   int           // runners: sends in flight
 	refilling bool          // a refill is running: new jobs go behind the held ones
 	limiter   *rate.Limiter // the subscription's rate limit, if it has one
@@ -221,9 +232,29 @@ func (q *queue) offer(j *store.Job) offered {
 		q.d.held.Add(-1)
 		return refused
 	}
-	j.Envelope = nil
+	q.d.holdPayload(j)
 	q.held = append(q.held, j)
 	return held
+}
+
+// holdPayload keeps a held job's payload while HoldBytes allows, and
+// drops it otherwise: the store has it.
+func (d *Dispatcher) holdPayload(j *store.Job) {
+	n := int64(len(j.Envelope))
+	if d.heldBytes.Add(n) > d.cfg.HoldBytes {
+		d.heldBytes.Add(-n)
+		j.Envelope = nil
+	}
+}
+
+// unhold accounts for held jobs leaving the hold.
+func (d *Dispatcher) unhold(jobs []*store.Job) {
+	var n int64
+	for _, j := range jobs {
+		n += int64(len(j.Envelope))
+	}
+	d.held.Add(-int64(len(jobs)))
+	d.heldBytes.Add(-n)
 }
 
 // startRunnersLocked starts a runner for each ready job that
@@ -298,8 +329,8 @@ func (q *queue) refillLocked() {
 	q.refilling = true
 }
 
-// refill makes held jobs ready, their payloads read back from the store, as
-// long as there is room and jobs are held.
+// refill makes held jobs ready, the payloads they did not keep read back
+// from the store, as long as there is room and jobs are held.
 func (q *queue) refill() {
 	for {
 		q.mu.Lock()
@@ -316,13 +347,16 @@ func (q *queue) refill() {
 			q.held = nil
 		}
 		q.mu.Unlock()
-		q.d.held.Add(-int64(n))
+		q.d.unhold(batch)
 
 		envelopes := q.d.envelopesOf(batch)
 		var gone []*store.Job // a read error, or the event was deleted: the store decides
 		q.mu.Lock()
 		for _, j := range batch {
-			if j.Envelope = envelopes[j.EventID]; j.Envelope == nil {
+			if j.Envelope == nil {
+				j.Envelope = envelopes[j.EventID]
+			}
+			if j.Envelope == nil {
 				gone = append(gone, j)
 				continue
 			}
@@ -336,12 +370,18 @@ func (q *queue) refill() {
 	}
 }
 
-// envelopesOf finds the envelopes of jobs' events: cached, or read from
-// the store. One that cannot be found is missing from the map.
+// envelopesOf finds the envelopes of the events of jobs that did not keep
+// theirs: cached, or read from the store. One that cannot be found is
+// missing from the map.
 func (d *Dispatcher) envelopesOf(jobs []*store.Job) map[string][]byte {
-	ids := make([]string, len(jobs))
-	for i, j := range jobs {
-		ids[i] = j.EventID
+	var ids []string
+	for _, j := range jobs {
+		if j.Envelope == nil {
+			ids = append(ids, j.EventID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	found, missing := d.envelopes.get(ids)
 	if len(missing) == 0 {
@@ -386,7 +426,7 @@ func (q *queue) limit() int {
 func (q *queue) drainOnStop() {
 	q.mu.Lock()
 	jobs := append(q.ready, q.held...)
-	q.d.held.Add(-int64(len(q.held)))
+	q.d.unhold(q.held)
 	q.ready, q.held = nil, nil
 	q.mu.Unlock()
 	for _, j := range jobs {

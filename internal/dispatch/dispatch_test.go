@@ -3,6 +3,8 @@ package dispatch_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -19,11 +21,20 @@ import (
 )
 
 // releaseCounter counts the outcomes that hand a delivery back to the store
-// unsent (releases): each is a write now and a claim later.
+// unsent (releases): each is a write now and a claim later. It also
+// counts the payloads read back for held deliveries.
 type releaseCounter struct {
 	store.Store
-	mu       sync.Mutex
-	releases int
+	mu        sync.Mutex
+	releases  int
+	readBacks int
+}
+
+func (c *releaseCounter) Envelopes(ctx context.Context, eventIDs []string) (map[string][]byte, error) {
+	c.mu.Lock()
+	c.readBacks += len(eventIDs)
+	c.mu.Unlock()
+	return c.Store.Envelopes(ctx, eventIDs)
 }
 
 func (c *releaseCounter) Settle(ctx context.Context, owner string, outcomes []*store.Outcome) error {
@@ -37,24 +48,29 @@ func (c *releaseCounter) Settle(ctx context.Context, owner string, outcomes []*s
 	return c.Store.Settle(ctx, owner, outcomes)
 }
 
-func (c *releaseCounter) count() int {
+func (c *releaseCounter) count() (releases, readBacks int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.releases
+	return c.releases, c.readBacks
 }
 
 // A burst far larger than a subscription's queue is held in memory and
-// refilled as the queue drains: every delivery arrives once, and none is
-// released to the store to be claimed again. Beyond HoldMax the rest is
-// released, and still arrives, through the poller.
+// refilled as the queue drains: every delivery arrives once, with its own
+// payload, and none is released to the store to be claimed again. Held
+// deliveries keep their payloads within HoldBytes; beyond it they are read
+// back. Beyond HoldMax the rest is released, and still arrives, through
+// the poller.
 func TestBurstLargerThanTheQueue(t *testing.T) {
 	for _, tc := range []struct {
-		name         string
-		holdMax      int
-		wantReleases bool
+		name          string
+		holdMax       int
+		holdBytes     int64
+		wantReleases  bool
+		wantReadBacks bool
 	}{
-		{"held", 1000, false},
-		{"beyond HoldMax", 100, true},
+		{"held with payloads", 1000, 0, false, false},
+		{"held, payloads read back", 1000, 1, false, true},
+		{"beyond HoldMax", 100, 0, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const burst = 300
@@ -69,10 +85,13 @@ func TestBurstLargerThanTheQueue(t *testing.T) {
 			gate := make(chan struct{})
 			var mu sync.Mutex
 			received := map[string]int{}
+			bodies := map[string]string{}
 			receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				<-gate // hold every send until the burst is in
+				body, _ := io.ReadAll(r.Body)
 				mu.Lock()
 				received[r.Header.Get("webhook-id")]++
+				bodies[r.Header.Get("webhook-id")] = string(body)
 				mu.Unlock()
 				w.WriteHeader(http.StatusNoContent)
 			}))
@@ -89,15 +108,15 @@ func TestBurstLargerThanTheQueue(t *testing.T) {
 			if err := router.Load([]*event.Subscription{sub}); err != nil {
 				t.Fatal(err)
 			}
-			d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8, HoldMax: tc.holdMax, PollInterval: 50 * time.Millisecond},
+			d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8, HoldMax: tc.holdMax, HoldBytes: tc.holdBytes, PollInterval: 50 * time.Millisecond},
 				counted, router, webhook.New(webhook.Options{Guard: netguard.Guard{AllowPrivate: true}}))
 			d.Start()
 
 			// Stored and handed over as ingest does: leased by this node.
 			var jobs []*store.Job
 			var entries []*store.Append
-			for range burst {
-				e := &event.Event{ID: event.NewID(event.PrefixEvent), Type: "order.created", Time: time.Now().UTC(), Data: json.RawMessage(`{"n":1}`)}
+			for i := range burst {
+				e := &event.Event{ID: event.NewID(event.PrefixEvent), Type: "order.created", Time: time.Now().UTC(), Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
 				env, err := e.Envelope()
 				if err != nil {
 					t.Fatal(err)
@@ -140,8 +159,17 @@ func TestBurstLargerThanTheQueue(t *testing.T) {
 					t.Fatalf("delivery %s: %v %v, want succeeded", j.DeliveryID, got, err)
 				}
 			}
-			if releases := counted.count(); (releases > 0) != tc.wantReleases {
-				t.Fatalf("%d deliveries were released to the store; want releases: %v", releases, tc.wantReleases)
+			for _, j := range jobs {
+				if got := bodies[j.EventID]; got != string(j.Envelope) {
+					t.Fatalf("event %s arrived as %s, want %s", j.EventID, got, j.Envelope)
+				}
+			}
+			releases, readBacks := counted.count()
+			if (releases > 0) != tc.wantReleases {
+				t.Errorf("%d deliveries were released to the store; want releases: %v", releases, tc.wantReleases)
+			}
+			if (readBacks > 0) != tc.wantReadBacks {
+				t.Errorf("%d payloads were read back from the store; want read-backs: %v", readBacks, tc.wantReadBacks)
 			}
 		})
 	}
