@@ -34,7 +34,7 @@ func serve(args []string) error {
 	lease := fs.Duration("lease", 30*time.Second, "advanced: how long a node's claim on work lasts without renewal, i.e. how long other nodes wait before taking a dead node's work over")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	strictTypes := fs.Bool("strict-event-types", false, "refuse events whose type is not in the event type catalog")
-	maxConnsPerHost := fs.Int("max-conns-per-host", webhook.DefaultMaxConnsPerHost, "webhook deliveries in flight to one host at once, over all subscriptions (each also keeps to its max_concurrency); more wait their turn, without their timeout running")
+	maxConnsPerHost := fs.Int("max-conns-per-host", webhook.DefaultMaxConnsPerHost, "webhook deliveries in flight to one host at once, over all its subscriptions (each also keeps to its max_concurrency); beyond it they take turns, and a delivery's timeout starts when its turn comes")
 	publishRate := fs.Float64("publish-rate-limit", 0, "events per second one API key may publish (0: no limit)")
 	var egressProxy *url.URL
 	fs.Func("egress-proxy", "HTTP(S) proxy URL (http://proxy:3128) that carries every webhook and OAuth2 token request, so deliveries leave from its addresses; "+

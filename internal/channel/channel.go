@@ -34,3 +34,11 @@ type Result struct {
 type Sender interface {
 	Send(ctx context.Context, m *Message) Result
 }
+
+// Destinations is implemented by a Sender whose subscriptions can share a
+// destination (webhooks: a host), so that the dispatcher bounds the sends
+// in flight to each: Destination names sub's destination and how many
+// sends it takes at once. An empty key means no bound.
+type Destinations interface {
+	Destination(sub *event.Subscription) (key string, limit int)
+}

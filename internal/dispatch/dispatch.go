@@ -82,10 +82,13 @@ const overflowDelay = time.Second
 
 // Dispatcher sends deliveries and settles their outcomes.
 type Dispatcher struct {
-	cfg     Config
-	store   store.Dispatch
-	router  *route.Router
-	sender  channel.Sender
+	cfg    Config
+	store  store.Dispatch
+	router *route.Router
+	sender channel.Sender
+	// shared, when the sender names destinations, bounds the sends in flight to each
+	shared  channel.Destinations
+	dests   destinations
 	settler *settler
 	workers *workers
 	// envelopes read back for held jobs, shared between the queues of a fan-out
@@ -95,13 +98,13 @@ type Dispatcher struct {
 	cancel context.CancelFunc
 	poke   chan struct{}
 
-	mu     sync.Mutex
-	queues map[string]*queue
+	mu        sync.Mutex
+	queues    map[string]*queue
 	held      atomic.Int64 // jobs held by all queues
 	heldBytes atomic.Int64 // payload bytes they keep
-	sends  tasks        // the queues' runners: each is one send in flight
-	loops  tasks        // poller, lease keeper and refills
-	stop   chan struct{}
+	sends     tasks        // the queues' runners: each is one send in flight
+	loops     tasks        // poller, lease keeper and refills
+	stop      chan struct{}
 }
 
 // New returns a dispatcher; Start begins its background work.
@@ -109,8 +112,9 @@ func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *
 	cfg.applyDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
+	shared, _ := sender.(channel.Destinations)
 	return &Dispatcher{
-		cfg: cfg, store: s, router: r, sender: sender,
+		cfg: cfg, store: s, router: r, sender: sender, shared: shared,
 		settler: newSettler(s, cfg.Owner, cfg.SettleLinger),
 		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
@@ -204,6 +208,7 @@ type queue struct {
 	ready     []*store.Job  // oldest first, with payloads, at most QueueSize
 	held      []*store.Job  // behind ready, in arrival order, Envelope kept within HoldBytes
 	running   int           // runners: sends in flight
+	inLine    *destination  // the destination whose line q waits in, under destinations.mu
 	refilling bool          // a refill is running: new jobs go behind the held ones
 	limiter   *rate.Limiter // the subscription's rate limit, if it has one
 	// overflowed is set when a job found the queue full, so the poller is
@@ -258,41 +263,103 @@ func (d *Dispatcher) unhold(jobs []*store.Job) {
 }
 
 // startRunnersLocked starts a runner for each ready job that
-// max_concurrency has room for; q.mu is held. While shutting down it
-// starts none: Shutdown releases what is left.
+// max_concurrency and the destination have room for; when the destination
+// is full, the queue waits in its line instead. q.mu is held. While
+// shutting down it starts none: Shutdown releases what is left.
 func (q *queue) startRunnersLocked() {
-	for len(q.ready) > 0 && q.running < q.limit() && q.d.sends.enter() {
+	sub := q.d.router.Get(q.subID)
+	key, limit := q.d.destinationOf(sub)
+	for len(q.ready) > 0 && q.running < maxConcurrency(sub) {
+		dst, ok := q.d.dests.take(q, key, limit)
+		if !ok {
+			return // a runner that frees a slot starts our next job
+		}
+		if !q.d.sends.enter() {
+			q.d.dests.free(dst)
+			return
+		}
 		q.running++
 		j := q.popLocked()
-		q.d.workers.run(func() { q.run(j) })
+		q.d.workers.run(func() { q.d.runSends(q, dst, j) })
 	}
 }
 
-// run sends j, then the queue's next ready jobs while max_concurrency
-// allows: it is one of the q.running sends in flight.
-func (q *queue) run(j *store.Job) {
-	defer q.d.sends.done()
-	for ; j != nil; j = q.next() {
+// destinationOf names where sub's deliveries go, and how many may be in
+// flight there; "" when the sender bounds nothing.
+func (d *Dispatcher) destinationOf(sub *event.Subscription) (string, int) {
+	if d.shared == nil || sub == nil {
+		return "", 0
+	}
+	return d.shared.Destination(sub)
+}
+
+// runSends is one send in flight, holding a slot of dst (nil: no bound).
+// It sends j, then its queue's next ready jobs while max_concurrency
+// allows, then those of the queues it hands its slot to, until none is
+// left: a queue waiting for a slot costs no goroutine, and a slot changes
+// hands without waking one.
+func (d *Dispatcher) runSends(q *queue, dst *destination, j *store.Job) {
+	defer d.sends.done()
+	for j != nil {
 		if q.waitForRate() {
-			q.d.attempt(j)
+			d.attempt(j)
 		} else {
-			q.d.release(j) // shutting down while waiting
+			d.release(j) // shutting down while waiting
+		}
+		if j = q.next(dst); j == nil {
+			q, j = d.handOver(dst)
 		}
 	}
 }
 
 // next gives a runner that finished its send the oldest ready job, or nil
-// to end it: nothing is ready, max_concurrency was lowered, or the
-// dispatcher is stopping. When max_concurrency was raised, it starts
-// runners for the backlog too.
-func (q *queue) next() *store.Job {
+// to leave the queue: nothing is ready, max_concurrency was lowered, the
+// dispatcher is stopping, or other queues wait for the destination (then
+// this one joins the back of the line). When max_concurrency was raised,
+// it starts runners for the backlog too.
+func (q *queue) next(dst *destination) *store.Job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	limit := q.limit()
-	if len(q.ready) == 0 || q.running > limit || q.d.stopping() {
+	sub := q.d.router.Get(q.subID)
+	limit := maxConcurrency(sub)
+	_, slots := q.d.destinationOf(sub)
+	if len(q.ready) == 0 || q.running > limit || q.d.stopping() || q.d.dests.yieldTo(dst, q, slots) {
 		q.running--
 		return nil
 	}
+	j := q.popLocked()
+	if q.running < limit {
+		q.startRunnersLocked()
+	}
+	return j
+}
+
+// handOver passes a runner's slot of dst to the first queue in line that
+// has a job to send, and returns that queue and job; nil when the slot
+// was freed instead.
+func (d *Dispatcher) handOver(dst *destination) (*queue, *store.Job) {
+	for {
+		q := d.dests.handOver(dst, d.stopping())
+		if q == nil {
+			return nil, nil
+		}
+		if j := q.resume(); j != nil {
+			return q, j
+		}
+	}
+}
+
+// resume takes the oldest ready job for a runner handed a slot, or nil
+// when nothing is ready or max_concurrency is reached (the queue's own
+// runners carry on).
+func (q *queue) resume() *store.Job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	limit := q.limit()
+	if len(q.ready) == 0 || q.running >= limit || q.d.stopping() {
+		return nil
+	}
+	q.running++
 	j := q.popLocked()
 	if q.running < limit {
 		q.startRunnersLocked()
@@ -414,8 +481,10 @@ func (q *queue) waitForRate() bool {
 }
 
 // limit is the subscription's current max_concurrency.
-func (q *queue) limit() int {
-	if sub := q.d.router.Get(q.subID); sub != nil && sub.MaxConcurrency > 0 {
+func (q *queue) limit() int { return maxConcurrency(q.d.router.Get(q.subID)) }
+
+func maxConcurrency(sub *event.Subscription) int {
+	if sub != nil && sub.MaxConcurrency > 0 {
 		return sub.MaxConcurrency
 	}
 	return 1

@@ -131,18 +131,30 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 
 // BenchmarkDispatch hands jobs to the dispatcher and waits for their
 // sends, to a sender that answers at once: what a job costs the
-// dispatcher itself, with one subscription and spread over 10,000.
+// dispatcher itself, with one subscription and spread over 10,000, and
+// spread over 10,000 that share one host of 128 slots.
 func BenchmarkDispatch(b *testing.B) {
-	for _, subs := range []int{1, 10_000} {
-		b.Run(fmt.Sprintf("subscriptions=%d", subs), func(b *testing.B) {
+	for _, tc := range []struct {
+		subs    int
+		oneHost bool
+	}{{1, false}, {10_000, false}, {10_000, true}} {
+		name := fmt.Sprintf("subscriptions=%d", tc.subs)
+		if tc.oneHost {
+			name += ",one-host"
+		}
+		b.Run(name, func(b *testing.B) {
 			router := route.New()
-			ids := make([]string, subs)
+			ids := make([]string, tc.subs)
 			for i := range ids {
 				ids[i] = fmt.Sprintf("sub_%d", i)
 				router.Set(activeSubscription(ids[i], 50))
 			}
 			var sent sync.WaitGroup
-			d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, countingSender{&sent})
+			var sender channel.Sender = countingSender{&sent}
+			if tc.oneHost {
+				sender = oneHostSender{countingSender{&sent}}
+			}
+			d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
 			defer d.Shutdown(context.Background())
 			const group = 400 // a group commit's worth
 			b.ReportAllocs()
@@ -150,7 +162,7 @@ func BenchmarkDispatch(b *testing.B) {
 			for b.Loop() {
 				batch := jobs("", group)
 				for _, j := range batch {
-					j.SubscriptionID = ids[next%subs]
+					j.SubscriptionID = ids[next%tc.subs]
 					next++
 				}
 				sent.Add(group)
@@ -161,6 +173,11 @@ func BenchmarkDispatch(b *testing.B) {
 		})
 	}
 }
+
+// oneHostSender puts every subscription on one destination of 128 slots.
+type oneHostSender struct{ countingSender }
+
+func (oneHostSender) Destination(*event.Subscription) (string, int) { return "receiver.example", 128 }
 
 type countingSender struct{ sent *sync.WaitGroup }
 

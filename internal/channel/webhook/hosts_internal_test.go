@@ -1,9 +1,6 @@
 package webhook
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 func TestHostOf(t *testing.T) {
 	for url, want := range map[string]string{
@@ -15,27 +12,5 @@ func TestHostOf(t *testing.T) {
 		if got := hostOf(url); got != want {
 			t.Errorf("hostOf(%q) = %q, want %q", url, got, want)
 		}
-	}
-}
-
-// Hosts are forgotten once nobody holds or waits for their slots, so a
-// gateway that has delivered to many hosts keeps no entry for each.
-func TestHostSlotsForgetIdleHosts(t *testing.T) {
-	h := &hostSlots{per: 1}
-	first, err := h.acquire(context.Background(), "a.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := h.acquire(ctx, "a.example"); err == nil {
-		t.Fatal("a second acquire of a full host succeeded")
-	}
-	if n := len(h.hosts); n != 1 {
-		t.Fatalf("%d hosts kept while one holds a slot, want 1", n)
-	}
-	first()
-	if n := len(h.hosts); n != 0 {
-		t.Fatalf("%d hosts kept after the last release, want 0", n)
 	}
 }

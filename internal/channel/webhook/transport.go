@@ -24,9 +24,9 @@ func (s *Sender) newClient(cert *tls.Certificate) *http.Client {
 		// subscriptions × max_concurrency 50 to one host: 12,380 dials for
 		// 100,000 deliveries). A host's sends beyond it wait for a free
 		// connection, which also spares a receiver thousands at once.
-		// Sends to one host are bounded lower still, by its slots
-		// (hosts.go); these limits are per transport key, and through a
-		// proxy all plain-HTTP targets share one key.
+		// The dispatcher bounds sends to one host lower still
+		// (Destination); these limits are per transport key, and through
+		// a proxy all plain-HTTP targets share one key.
 		MaxConnsPerHost:       1000,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,

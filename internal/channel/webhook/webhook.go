@@ -37,8 +37,9 @@ type Options struct {
 	Proxy *url.URL
 	// RootCAs, when set, replaces the system's trusted roots (for tests).
 	RootCAs *x509.CertPool
-	// MaxConnsPerHost bounds the deliveries in flight to one host, and so
-	// its connections (default DefaultMaxConnsPerHost).
+	// MaxConnsPerHost is how many deliveries the dispatcher lets be in
+	// flight to one host, and so its connections (default
+	// DefaultMaxConnsPerHost; see Destination).
 	MaxConnsPerHost int
 }
 
@@ -50,7 +51,6 @@ type Sender struct {
 	// tokenCaches the OAuth2 tokens of each subscription that uses them.
 	mtls        perSubscription[*http.Client]
 	tokenCaches perSubscription[*tokenCache]
-	hosts       hostSlots
 	now         func() time.Time
 }
 
@@ -59,7 +59,7 @@ func New(opts Options) *Sender {
 	if opts.MaxConnsPerHost <= 0 {
 		opts.MaxConnsPerHost = DefaultMaxConnsPerHost
 	}
-	s := &Sender{opts: opts, hosts: hostSlots{per: opts.MaxConnsPerHost}, now: time.Now}
+	s := &Sender{opts: opts, now: time.Now}
 	s.shared = s.newClient(nil)
 	s.mtls.retire = (*http.Client).CloseIdleConnections
 	return s
@@ -76,11 +76,6 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	if err != nil {
 		return channel.Result{Err: err}
 	}
-	release, err := s.hosts.acquire(ctx, hostOf(sub.Channel.URL))
-	if err != nil {
-		return channel.Result{Err: err}
-	}
-	defer release()
 	ctx, cancel := context.WithTimeout(ctx, sub.Channel.Timeout.D())
 	defer cancel()
 
