@@ -38,7 +38,8 @@ type Sender interface {
 // Destinations is implemented by a Sender whose subscriptions can share a
 // destination (webhooks: a host), so that the dispatcher bounds the sends
 // in flight to each: Destination names sub's destination and how many
-// sends it takes at once. An empty key means no bound.
+// sends it takes at once, the same for every subscription of that
+// destination. An empty key means no bound.
 type Destinations interface {
 	Destination(sub *event.Subscription) (key string, limit int)
 }

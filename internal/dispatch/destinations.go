@@ -43,7 +43,6 @@ func (ds *destinations) take(q *queue, key string, limit int) (*destination, boo
 		dst = &destination{key: key, limit: limit}
 		ds.byKey[key] = dst
 	}
-	dst.limit = limit // the setting may have changed; a lower one applies as slots come back
 	if dst.busy < dst.limit {
 		dst.busy++
 		return dst, true
@@ -60,20 +59,16 @@ func (ds *destinations) joinLineLocked(dst *destination, q *queue) {
 }
 
 // yieldTo reports whether a runner of q, which has more ready jobs, should
-// pass its slot of dst on: other queues wait for one, so that busy
-// subscriptions sharing a destination take turns, or the limit was lowered
-// (limit is the current one) and the slot is to be given back. Then q
-// joins the back of the line. q.mu is held.
-func (ds *destinations) yieldTo(dst *destination, q *queue, limit int) bool {
+// pass its slot of dst on because other queues wait for one, so that busy
+// subscriptions sharing a destination take turns; then q joins the back
+// of the line. q.mu is held.
+func (ds *destinations) yieldTo(dst *destination, q *queue) bool {
 	if dst == nil {
 		return false
 	}
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
-	if limit > 0 {
-		dst.limit = limit
-	}
-	if len(dst.line) == 0 && dst.busy <= dst.limit {
+	if len(dst.line) == 0 {
 		return false
 	}
 	ds.joinLineLocked(dst, q)
@@ -89,7 +84,7 @@ func (ds *destinations) handOver(dst *destination, stopping bool) *queue {
 	}
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
-	if len(dst.line) > 0 && !stopping && dst.busy <= dst.limit {
+	if len(dst.line) > 0 && !stopping {
 		q := dst.line[0]
 		dst.line[0] = nil
 		dst.line = dst.line[1:]

@@ -39,18 +39,7 @@ func newDestSender(limit int) *destSender {
 }
 
 func (s *destSender) Destination(sub *event.Subscription) (string, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return host(sub), s.limit
-}
-
-// setLimit changes the destinations' limit, as a new setting would, and
-// starts counting the most in flight afresh.
-func (s *destSender) setLimit(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.limit = n
-	clear(s.most)
 }
 
 func host(sub *event.Subscription) string {
@@ -156,7 +145,9 @@ func TestSubscriptionsSharingADestinationTakeTurns(t *testing.T) {
 		t.Errorf("at most %d sends were in flight to the shared host, want its limit, 2", most)
 	}
 	order := sender.sent()
-	first := func(sub string) int { return slices.IndexFunc(order, func(id string) bool { return strings.HasPrefix(id, sub+"/") }) }
+	first := func(sub string) int {
+		return slices.IndexFunc(order, func(id string) bool { return strings.HasPrefix(id, sub+"/") })
+	}
 	lastOfA := -1
 	for i, id := range order {
 		if strings.HasPrefix(id, "a/") {
@@ -250,29 +241,5 @@ func TestShutdownReleasesJobsWaitingForADestination(t *testing.T) {
 	}
 	if _, most := sender.inFlight("shared.example"); most != 1 {
 		t.Fatalf("%d sends at once to a destination of 1 slot", most)
-	}
-}
-
-// A lowered limit applies as sends finish: the slots above it are given
-// back, not handed on, and the queue's jobs still all go out.
-func TestLoweredDestinationLimitApplies(t *testing.T) {
-	router := route.New()
-	sub := activeSubscription("a", 5)
-	sub.Channel.URL = "http://shared.example/a"
-	router.Set(sub)
-	sender := newDestSender(2)
-	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
-	defer shutdown(d)
-	d.Enqueue(jobsNamed("a", 6))
-	dispatch.WaitFor(t, "two sends in flight", func() bool { now, _ := sender.inFlight("shared.example"); return now == 2 })
-
-	sender.setLimit(1)
-	for range 6 {
-		sender.release <- struct{}{}
-	}
-	dispatch.WaitFor(t, "every send", func() bool { return len(sender.sent()) == 6 })
-	dispatch.WaitFor(t, "the last send to finish", func() bool { now, _ := sender.inFlight("shared.example"); return now == 0 })
-	if _, most := sender.inFlight("shared.example"); most > 1 {
-		t.Fatalf("%d sends at once after the limit was lowered to 1", most)
 	}
 }

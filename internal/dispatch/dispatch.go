@@ -320,10 +320,8 @@ func (d *Dispatcher) runSends(q *queue, dst *destination, j *store.Job) {
 func (q *queue) next(dst *destination) *store.Job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	sub := q.d.router.Get(q.subID)
-	limit := maxConcurrency(sub)
-	_, slots := q.d.destinationOf(sub)
-	if len(q.ready) == 0 || q.running > limit || q.d.stopping() || q.d.dests.yieldTo(dst, q, slots) {
+	limit := q.limit()
+	if len(q.ready) == 0 || q.running > limit || q.d.stopping() || q.d.dests.yieldTo(dst, q) {
 		q.running--
 		return nil
 	}
