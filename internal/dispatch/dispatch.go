@@ -190,9 +190,10 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 // the subscription's max_concurrency in flight. Up to QueueSize jobs wait
 // ready, with their payloads; those that find it full are held in order,
 // still leased, with their payloads while HoldBytes allows (the store has
-// them too), and refilled as it drains: a burst larger than the queue costs no writes to release
-// and claim it again. Both lists grow only while the subscription is busy,
-// so 10,000 quiet subscriptions cost little memory.
+// them too), and refilled as it drains: a burst larger than the queue
+// costs no writes to release and claim it again. Both lists grow only
+// while the subscription is busy, so 10,000 quiet subscriptions cost
+// little memory.
 //
 // A queue has no goroutine of its own. Each send in flight is a runner
 // that, when its send is done, takes the next ready job itself: a steady
