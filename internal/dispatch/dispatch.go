@@ -200,7 +200,9 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 // stream keeps its runners busy without a hand-over per job, and a job
 // for an idle subscription costs one hand-over to a worker, not a wake of
 // the queue and another of the worker (and, with 10,000 subscriptions,
-// 10,000 parked goroutines for the collector to scan).
+// 10,000 parked goroutines for the collector to scan). When the
+// subscription's destination, shared with others, has no free slot, the
+// queue waits in its line (destinations.go) until a runner brings one.
 type queue struct {
 	d     *Dispatcher
 	subID string
