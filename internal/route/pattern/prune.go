@@ -15,8 +15,9 @@ import (
 // of the 15 µs an event took against 10,000 patterns, most of it on
 // fields no pattern looks at.
 type pathSet struct {
-	refs     int // patterns reading this path or one below it
-	leaves   int // patterns with a condition on exactly this path: its whole value is read
+	name     string // the member name this node is under, kept as Decode's map key
+	refs     int    // patterns reading this path or one below it
+	leaves   int    // patterns with a condition on exactly this path: its whole value is read
 	children map[string]*pathSet
 }
 
@@ -50,7 +51,7 @@ func (s *pathSet) child(name string, delta int) *pathSet {
 	}
 	c := s.children[name]
 	if c == nil {
-		c = &pathSet{}
+		c = &pathSet{name: name}
 		s.children[name] = c
 	}
 	c.refs += delta
@@ -98,7 +99,7 @@ func (d *decoder) space() {
 func (d *decoder) object(paths *pathSet) (map[string]any, error) {
 	obj := map[string]any{}
 	err := d.elements('}', func() error {
-		key, err := d.key()
+		next, err := d.member(paths)
 		if err != nil {
 			return err
 		}
@@ -107,8 +108,8 @@ func (d *decoder) object(paths *pathSet) (map[string]any, error) {
 		}
 		d.i++
 		d.space()
-		if next := paths.children[key]; next != nil {
-			obj[key], err = d.value(next)
+		if next != nil {
+			obj[next.name], err = d.value(next)
 			return err
 		}
 		return d.skip()
@@ -208,24 +209,26 @@ func (d *decoder) whole() (any, error) {
 	return v, nil
 }
 
-// key reads a member name.
-func (d *decoder) key() (string, error) {
+// member reads a member name and returns the node paths has for it, or
+// nil. A plain name is looked up without making a string of it: most
+// members are skipped, and those kept take the node's name.
+func (d *decoder) member(paths *pathSet) (*pathSet, error) {
 	start := d.i
 	if d.i == len(d.b) || d.b[d.i] != '"' {
-		return "", errSyntax
+		return nil, errSyntax
 	}
 	if err := d.skipString(); err != nil {
-		return "", err
+		return nil, err
 	}
 	raw := d.b[start:d.i]
 	if plainASCII(raw) {
-		return string(raw[1 : len(raw)-1]), nil
+		return paths.children[string(raw[1:len(raw)-1])], nil
 	}
 	var key string
 	if err := json.Unmarshal(raw, &key); err != nil {
-		return "", errSyntax
+		return nil, errSyntax
 	}
-	return key, nil
+	return paths.children[key], nil
 }
 
 // skip moves past the value at d.i. It checks the structure, not every
