@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -241,5 +242,99 @@ func TestShutdownReleasesJobsWaitingForADestination(t *testing.T) {
 	}
 	if _, most := sender.inFlight("shared.example"); most != 1 {
 		t.Fatalf("%d sends at once to a destination of 1 slot", most)
+	}
+}
+
+// countingDestSender answers after a random moment and tallies, per host
+// and per subscription, the sends in flight and the most at once, and how
+// often each delivery was sent.
+type countingDestSender struct {
+	limit   int
+	mu      sync.Mutex
+	now     map[string]int
+	most    map[string]int
+	times   map[string]int
+	perSub  map[string]int
+	mostSub map[string]int
+}
+
+func (s *countingDestSender) Destination(sub *event.Subscription) (string, int) {
+	return host(sub), s.limit
+}
+
+func (s *countingDestSender) Send(ctx context.Context, m *channel.Message) channel.Result {
+	h, sub := host(m.Subscription), m.Subscription.ID
+	s.mu.Lock()
+	s.times[m.DeliveryID]++
+	s.now[h]++
+	s.most[h] = max(s.most[h], s.now[h])
+	s.perSub[sub]++
+	s.mostSub[sub] = max(s.mostSub[sub], s.perSub[sub])
+	s.mu.Unlock()
+	time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+	s.mu.Lock()
+	s.now[h]--
+	s.perSub[sub]--
+	s.mu.Unlock()
+	return channel.Result{OK: true, StatusCode: 204}
+}
+
+func (s *countingDestSender) sentOnce(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.times) == n
+}
+
+// Many subscriptions over a few hosts, jobs handed over from several
+// goroutines at once: every job is sent exactly once, no host ever has more
+// than its slots in flight, and no subscription more than its
+// max_concurrency.
+func TestDestinationsUnderLoad(t *testing.T) {
+	const subscriptions, hosts, slots, perSub = 200, 3, 4, 20
+	router := route.New()
+	limits := map[string]int{}
+	for i := range subscriptions {
+		sub := activeSubscription(fmt.Sprintf("sub_%03d", i), 1+rand.IntN(5))
+		sub.Channel.URL = fmt.Sprintf("http://host-%d.example/%d", i%hosts, i)
+		router.Set(sub)
+		limits[sub.ID] = sub.MaxConcurrency
+	}
+	sender := &countingDestSender{limit: slots, now: map[string]int{}, most: map[string]int{}, times: map[string]int{},
+		perSub: map[string]int{}, mostSub: map[string]int{}}
+	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settleNothing{}, router, sender)
+	defer shutdown(d)
+
+	var all []*store.Job
+	for i := range subscriptions {
+		all = append(all, jobsNamed(fmt.Sprintf("sub_%03d", i), perSub)...)
+	}
+	rand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	var handing sync.WaitGroup
+	for part := range slices.Chunk(all, len(all)/4) {
+		handing.Go(func() {
+			for batch := range slices.Chunk(part, 50) {
+				d.Enqueue(batch)
+			}
+		})
+	}
+	handing.Wait()
+	dispatch.WaitFor(t, "every job sent", func() bool { return sender.sentOnce(len(all)) })
+
+	sender.mu.Lock()
+	defer sender.mu.Unlock()
+	for id, n := range sender.times {
+		if n != 1 {
+			t.Errorf("%s was sent %d times", id, n)
+		}
+	}
+	for h, most := range sender.most {
+		if most > slots {
+			t.Errorf("%s had %d sends at once, more than its %d slots", h, most, slots)
+		}
+	}
+	for sub, most := range sender.mostSub {
+		if most > limits[sub] {
+			t.Errorf("%s had %d sends at once, more than its max_concurrency %d", sub, most, limits[sub])
+		}
 	}
 }
