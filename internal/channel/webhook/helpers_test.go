@@ -28,11 +28,7 @@ func subscription(url string, mutate func(*event.Channel)) *event.Subscription {
 }
 
 func send(s *webhook.Sender, sub *event.Subscription) channel.Result {
-	return s.Send(context.Background(), message(sub))
-}
-
-func message(sub *event.Subscription) *channel.Message {
-	return &channel.Message{DeliveryID: "dlv_1", EventID: "evt_1", Subscription: sub, Body: []byte(`{"ok":true}`), ContentType: "application/json"}
+	return s.Send(context.Background(), &channel.Message{DeliveryID: "dlv_1", EventID: "evt_1", Subscription: sub, Body: []byte(`{"ok":true}`), ContentType: "application/json"})
 }
 
 // receiver is a webhook endpoint that records the Authorization header of
