@@ -153,8 +153,12 @@ func (d *Dispatcher) Enqueue(jobs []*store.Job) {
 // enqueue reports how many jobs found their queue full.
 func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 	now := time.Now()
+	var q *queue
 	for _, j := range jobs {
-		sub := d.router.Get(j.SubscriptionID)
+		if q == nil || q.subID != j.SubscriptionID { // a batch's jobs often share one
+			q = d.queueFor(j.SubscriptionID)
+		}
+		sub := q.sub.Get()
 		switch {
 		case sub == nil:
 			// Deleted, or made on another node and not loaded yet: let the store decide.
@@ -162,7 +166,7 @@ func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 		case sub.Status != event.Active:
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
 		default:
-			switch d.queueFor(sub.ID).offer(j) {
+			switch q.offer(j) {
 			case queued:
 			case held:
 				overflowed++
@@ -180,7 +184,7 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 	defer d.mu.Unlock()
 	q := d.queues[subID]
 	if q == nil {
-		q = &queue{d: d, subID: subID}
+		q = &queue{d: d, subID: subID, sub: d.router.Ref(subID)}
 		d.queues[subID] = q
 	}
 	return q
@@ -206,6 +210,7 @@ func (d *Dispatcher) queueFor(subID string) *queue {
 type queue struct {
 	d     *Dispatcher
 	subID string
+	sub   *route.Ref
 
 	mu        sync.Mutex
 	ready     []*store.Job  // oldest first, with payloads, at most QueueSize
@@ -270,7 +275,7 @@ func (d *Dispatcher) unhold(jobs []*store.Job) {
 // is full, the queue waits in its line instead. q.mu is held. While
 // shutting down it starts none: Shutdown releases what is left.
 func (q *queue) startRunnersLocked() {
-	sub := q.d.router.Get(q.subID)
+	sub := q.sub.Get()
 	key, limit := q.d.destinationOf(sub)
 	for len(q.ready) > 0 && q.running < maxConcurrency(sub) {
 		dst, ok := q.d.dests.take(q, key, limit)
@@ -305,7 +310,7 @@ func (d *Dispatcher) runSends(q *queue, dst *destination, j *store.Job) {
 	defer d.sends.done()
 	for j != nil {
 		if q.waitForRate() {
-			d.attempt(j)
+			d.attempt(q, j)
 		} else {
 			d.release(j) // shutting down while waiting
 		}
@@ -468,7 +473,7 @@ func (d *Dispatcher) envelopesOf(jobs []*store.Job) map[string][]byte {
 // go: over the limit deliveries wait, they do not fail. It reports false
 // when the dispatcher stops meanwhile.
 func (q *queue) waitForRate() bool {
-	sub := q.d.router.Get(q.subID)
+	sub := q.sub.Get()
 	if sub == nil || sub.RateLimit == nil {
 		return true
 	}
@@ -482,7 +487,7 @@ func (q *queue) waitForRate() bool {
 }
 
 // limit is the subscription's current max_concurrency.
-func (q *queue) limit() int { return maxConcurrency(q.d.router.Get(q.subID)) }
+func (q *queue) limit() int { return maxConcurrency(q.sub.Get()) }
 
 func maxConcurrency(sub *event.Subscription) int {
 	if sub != nil && sub.MaxConcurrency > 0 {
@@ -517,15 +522,15 @@ func (d *Dispatcher) release(j *store.Job) {
 	d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now()})
 }
 
-// attempt makes one try and settles its outcome.
-func (d *Dispatcher) attempt(j *store.Job) {
-	sub := d.router.Get(j.SubscriptionID)
+// attempt makes one try of one of q's jobs and settles its outcome.
+func (d *Dispatcher) attempt(q *queue, j *store.Job) {
+	sub, shape := q.sub.GetWithShape()
 	if sub == nil || sub.Status != event.Active {
 		d.release(j)
 		return
 	}
 	start := time.Now()
-	r := d.send(sub, j)
+	r := d.send(sub, shape, j)
 	if d.ctx.Err() != nil && !r.OK {
 		// Shutting down cut the try short: it does not count against the policy.
 		d.release(j)
@@ -548,8 +553,8 @@ func (d *Dispatcher) attempt(j *store.Job) {
 // send renders the payload for the subscription and sends it. A payload
 // that cannot be rendered fails like an unreachable endpoint, with the
 // reason in the attempt log: fixing the transform lets a retry succeed.
-func (d *Dispatcher) send(sub *event.Subscription, j *store.Job) channel.Result {
-	body, contentType, err := d.router.Shape(sub.ID).Render(j.Envelope)
+func (d *Dispatcher) send(sub *event.Subscription, shape *route.Shape, j *store.Job) channel.Result {
+	body, contentType, err := shape.Render(j.Envelope)
 	if err != nil {
 		return channel.Result{Err: fmt.Errorf("rendering the payload: %w", err)}
 	}

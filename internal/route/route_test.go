@@ -80,3 +80,44 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// A Ref must see every change: a later version, its new shape, removal,
+// and a subscription created after the Ref was.
+func TestRefFollowsChanges(t *testing.T) {
+	r := route.New()
+	ref := r.Ref("s1")
+	if got := ref.Get(); got != nil {
+		t.Fatalf("Ref to a missing subscription got %v", got)
+	}
+	r.Set(sub("s1", event.Active, "order.created"))
+	envelope := []byte(`{"type":"order.created","data":{"n":1}}`)
+	assertBody := func(want string) {
+		t.Helper()
+		_, shape := ref.GetWithShape()
+		body, _, err := shape.Render(envelope)
+		if err != nil || string(body) != want {
+			t.Fatalf("rendered %s (%v), want %s", body, err, want)
+		}
+	}
+	if got := ref.Get(); got == nil || got.Status != event.Active {
+		t.Fatalf("Ref after Set got %v", got)
+	}
+	assertBody(string(envelope))
+
+	dataOnly := sub("s1", event.Paused, "order.created")
+	dataOnly.PayloadFormat = "data"
+	r.Set(dataOnly)
+	if got := ref.Get(); got != dataOnly {
+		t.Fatalf("Ref kept %v after the subscription changed", got)
+	}
+	assertBody(`{"n":1}`)
+
+	r.Remove("s1")
+	if got, shape := ref.GetWithShape(); got != nil || shape == nil {
+		t.Fatalf("Ref after Remove got %v with shape %v", got, shape)
+	}
+	r.Load([]*event.Subscription{sub("s1", event.Disabled)})
+	if got := ref.Get(); got == nil || got.Status != event.Disabled {
+		t.Fatalf("Ref after Load got %v", got)
+	}
+}
