@@ -103,7 +103,7 @@ type Dispatcher struct {
 	held      atomic.Int64 // jobs held by all queues
 	heldBytes atomic.Int64 // payload bytes they keep
 	sends     tasks        // the queues' runners: each is one send in flight
-	loops     tasks        // poller, lease keeper and refills
+	loops     tasks        // poller, upkeep and refills
 	stop      chan struct{}
 }
 
@@ -129,10 +129,10 @@ func (d *Dispatcher) Lease() store.Lease {
 	return store.Lease{Owner: d.cfg.Owner, Until: time.Now().Add(d.cfg.Lease)}
 }
 
-// Start runs the poller and the lease keeper.
+// Start runs the poller and the upkeep.
 func (d *Dispatcher) Start() {
 	d.loops.start(d.pollLoop)
-	d.loops.start(d.keepLeases)
+	d.loops.start(d.upkeep)
 }
 
 // Poke asks the poller to look for due work now (after a retry or resume).
@@ -166,7 +166,12 @@ func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 		case sub.Status != event.Active:
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
 		default:
-			switch q.offer(j) {
+			outcome := q.offer(j)
+			for outcome == retired { // forgotten since queueFor, when its subscription was gone
+				q = d.queueFor(j.SubscriptionID)
+				outcome = q.offer(j)
+			}
+			switch outcome {
 			case queued:
 			case held:
 				overflowed++
@@ -222,6 +227,7 @@ type queue struct {
 	// overflowed is set when a job found the queue full, so the poller is
 	// poked once room is made again: it stops claiming into a full queue.
 	overflowed bool
+	retired    bool // forgotten (forgetGoneQueues): takes no more jobs
 }
 
 type offered int
@@ -230,11 +236,15 @@ const (
 	queued  offered = iota // ready to be sent
 	held                   // held until the queue has room
 	refused                // no room anywhere: release it
+	retired                // the queue was forgotten: offer it to the subscription's new one
 )
 
 func (q *queue) offer(j *store.Job) offered {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.retired {
+		return retired
+	}
 	if len(q.held) == 0 && !q.refilling && len(q.ready) < q.d.cfg.QueueSize { // nothing is ahead of it
 		q.ready = append(q.ready, j)
 		q.startRunnersLocked()
@@ -597,8 +607,9 @@ func (d *Dispatcher) claimOnce() bool {
 	return len(jobs) == d.cfg.ClaimBatch && overflowed == 0
 }
 
-// keepLeases renews this node's leases well before they expire.
-func (d *Dispatcher) keepLeases() {
+// upkeep renews this node's leases well before they expire, and forgets
+// the queues of subscriptions that are gone.
+func (d *Dispatcher) upkeep() {
 	tick := time.NewTicker(d.cfg.Lease / 3)
 	defer tick.Stop()
 	for {
@@ -609,7 +620,26 @@ func (d *Dispatcher) keepLeases() {
 			if err := d.store.ExtendLeases(d.ctx, d.Lease()); err != nil && d.ctx.Err() == nil {
 				slog.Error("renewing leases failed; other nodes may take this node's work over", "err", err)
 			}
+			d.forgetGoneQueues()
 		}
+	}
+}
+
+// forgetGoneQueues drops the queues of subscriptions that no longer exist
+// and have nothing left to do, so that deleted subscriptions do not leave
+// theirs behind for as long as the process runs. A queue is retired under
+// its lock: an enqueue that found it just before offers to a new queue
+// instead, so that no subscription ever has two.
+func (d *Dispatcher) forgetGoneQueues() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, q := range d.queues {
+		q.mu.Lock()
+		if len(q.ready) == 0 && len(q.held) == 0 && q.running == 0 && !q.refilling && q.sub.Get() == nil {
+			q.retired = true
+			delete(d.queues, id)
+		}
+		q.mu.Unlock()
 	}
 }
 
