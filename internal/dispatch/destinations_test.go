@@ -258,6 +258,41 @@ type countingDestSender struct {
 	mostSub map[string]int
 }
 
+func newCountingDestSender(limit int) *countingDestSender {
+	return &countingDestSender{limit: limit, now: map[string]int{}, most: map[string]int{}, times: map[string]int{},
+		perSub: map[string]int{}, mostSub: map[string]int{}}
+}
+
+// subIDs names n subscriptions: sub_000, sub_001 and so on.
+func subIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("sub_%03d", i)
+	}
+	return ids
+}
+
+// enqueueShuffled makes perSub jobs for each subscription, shuffles them,
+// and hands them to d in batches from several goroutines at once. It
+// returns the jobs once all are handed over.
+func enqueueShuffled(d *dispatch.Dispatcher, subIDs []string, perSub, goroutines, batchSize int) []*store.Job {
+	var all []*store.Job
+	for _, id := range subIDs {
+		all = append(all, jobsNamed(id, perSub)...)
+	}
+	rand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	var handing sync.WaitGroup
+	for part := range slices.Chunk(all, (len(all)+goroutines-1)/goroutines) {
+		handing.Go(func() {
+			for batch := range slices.Chunk(part, batchSize) {
+				d.Enqueue(batch)
+			}
+		})
+	}
+	handing.Wait()
+	return all
+}
+
 func (s *countingDestSender) Destination(sub *event.Subscription) (string, int) {
 	return host(sub), s.limit
 }
@@ -293,31 +328,18 @@ func TestDestinationsUnderLoad(t *testing.T) {
 	const subscriptions, hosts, slots, perSub = 200, 3, 4, 20
 	router := route.New()
 	limits := map[string]int{}
-	for i := range subscriptions {
-		sub := activeSubscription(fmt.Sprintf("sub_%03d", i), 1+rand.IntN(5))
+	ids := subIDs(subscriptions)
+	for i, id := range ids {
+		sub := activeSubscription(id, 1+rand.IntN(5))
 		sub.Channel.URL = fmt.Sprintf("http://host-%d.example/%d", i%hosts, i)
 		router.Set(sub)
 		limits[sub.ID] = sub.MaxConcurrency
 	}
-	sender := &countingDestSender{limit: slots, now: map[string]int{}, most: map[string]int{}, times: map[string]int{},
-		perSub: map[string]int{}, mostSub: map[string]int{}}
+	sender := newCountingDestSender(slots)
 	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settleNothing{}, router, sender)
 	defer shutdown(d)
 
-	var all []*store.Job
-	for i := range subscriptions {
-		all = append(all, jobsNamed(fmt.Sprintf("sub_%03d", i), perSub)...)
-	}
-	rand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-	var handing sync.WaitGroup
-	for part := range slices.Chunk(all, len(all)/4) {
-		handing.Go(func() {
-			for batch := range slices.Chunk(part, 50) {
-				d.Enqueue(batch)
-			}
-		})
-	}
-	handing.Wait()
+	all := enqueueShuffled(d, ids, perSub, 4, 50)
 	dispatch.WaitFor(t, "every job sent", func() bool { return sender.sentOnce(len(all)) })
 
 	sender.mu.Lock()

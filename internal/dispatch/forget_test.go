@@ -2,7 +2,6 @@ package dispatch_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -72,38 +71,25 @@ func (c *outcomeCounter) Settle(_ context.Context, _ string, outcomes []*store.O
 func TestForgettingQueuesUnderLoad(t *testing.T) {
 	const subscriptions, perSub = 20, 200
 	router := route.New()
-	for i := range subscriptions {
-		router.Set(activeSubscription(fmt.Sprintf("sub_%02d", i), 1))
+	ids := subIDs(subscriptions)
+	for _, id := range ids {
+		router.Set(activeSubscription(id, 1))
 	}
-	sender := &countingDestSender{limit: 1000, now: map[string]int{}, most: map[string]int{}, times: map[string]int{},
-		perSub: map[string]int{}, mostSub: map[string]int{}}
+	sender := newCountingDestSender(1000)
 	settled := &outcomeCounter{outcomes: map[string]int{}}
 	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settled, router, sender)
 
-	var all []*store.Job
-	for i := range subscriptions {
-		all = append(all, jobsNamed(fmt.Sprintf("sub_%02d", i), perSub)...)
-	}
-	rand.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-	var handing sync.WaitGroup
-	for part := range slices.Chunk(all, len(all)/2) {
-		handing.Go(func() {
-			for batch := range slices.Chunk(part, 10) {
-				d.Enqueue(batch)
-			}
-		})
-	}
 	var done atomic.Bool
 	var flapping sync.WaitGroup
 	flapping.Go(func() {
 		for !done.Load() {
-			sub := activeSubscription(fmt.Sprintf("sub_%02d", rand.IntN(subscriptions)), 1)
+			sub := activeSubscription(ids[rand.IntN(subscriptions)], 1)
 			router.Remove(sub.ID)
 			dispatch.ForgetGoneQueues(d)
 			router.Set(sub)
 		}
 	})
-	handing.Wait()
+	all := enqueueShuffled(d, ids, perSub, 2, 10)
 	dispatch.WaitFor(t, "every delivery settled", func() bool {
 		settled.mu.Lock()
 		defer settled.mu.Unlock()
