@@ -16,8 +16,11 @@ type Partner struct {
 	Environments []string          `json:"environments"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 	Quotas       Quotas            `json:"quotas"`
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
+	// SubscribeTypes are the event type globs the partner may receive; its
+	// subscriptions' filters narrow them, never widen them. None: nothing.
+	SubscribeTypes []string  `json:"subscribe_types"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // Quotas bound what a partner may use; 0 means unlimited.
@@ -36,6 +39,9 @@ func (p *Partner) ApplyDefaults() {
 	if len(p.Environments) == 0 {
 		p.Environments = append([]string(nil), DefaultEnvironments...)
 	}
+	if p.SubscribeTypes == nil {
+		p.SubscribeTypes = []string{}
+	}
 }
 
 // Validate checks a partner after defaults are applied.
@@ -53,6 +59,11 @@ func (p *Partner) Validate() error {
 			v.Add(fmt.Sprintf("environments[%d]", i), "is listed twice")
 		}
 		seen[env] = true
+	}
+	for i, t := range p.SubscribeTypes {
+		if !ValidTypeGlob(t) {
+			v.Add(fmt.Sprintf("subscribe_types[%d]", i), "must be an event type or a glob with '*', e.g. \"order.*\"")
+		}
 	}
 	if len(p.Metadata) > 50 {
 		v.Add("metadata", "has more than 50 entries")

@@ -10,11 +10,11 @@ import (
 	"github.com/eventgate/eventgate/internal/store"
 )
 
-const partnerColumns = `id, name, environments, metadata, quotas, created_at, updated_at`
+const partnerColumns = `id, name, environments, metadata, quotas, subscribe_types, created_at, updated_at`
 
 func (s *Store) CreatePartner(ctx context.Context, p *event.Partner) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.Name, p.Environments, p.Metadata, p.Quotas, p.CreatedAt, p.UpdatedAt)
+	_, err := s.pool.Exec(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		p.ID, p.Name, p.Environments, p.Metadata, p.Quotas, grant(p), p.CreatedAt, p.UpdatedAt)
 	return err
 }
 
@@ -40,8 +40,17 @@ func (s *Store) ListPartners(ctx context.Context, p store.Page) ([]*event.Partne
 }
 
 func (s *Store) UpdatePartner(ctx context.Context, p *event.Partner) error {
-	return checkAffected(s.pool.Exec(ctx, `UPDATE partners SET name = $1, environments = $2, metadata = $3, quotas = $4, updated_at = $5 WHERE id = $6 AND deleted_at IS NULL`,
-		p.Name, p.Environments, p.Metadata, p.Quotas, p.UpdatedAt, p.ID))
+	return checkAffected(s.pool.Exec(ctx, `UPDATE partners SET name = $1, environments = $2, metadata = $3, quotas = $4, subscribe_types = $5, updated_at = $6 WHERE id = $7 AND deleted_at IS NULL`,
+		p.Name, p.Environments, p.Metadata, p.Quotas, grant(p), p.UpdatedAt, p.ID))
+}
+
+// grant is what a partner may receive as stored: never NULL, which the
+// column refuses.
+func grant(p *event.Partner) []string {
+	if p.SubscribeTypes == nil {
+		return []string{}
+	}
+	return p.SubscribeTypes
 }
 
 // DeletePartner disables the partner's subscriptions and parks their
@@ -69,6 +78,6 @@ func (s *Store) CountSubscriptions(ctx context.Context, partnerID string) (int, 
 
 func scanPartner(row pgx.CollectableRow) (*event.Partner, error) {
 	var p event.Partner
-	err := row.Scan(&p.ID, &p.Name, &p.Environments, &p.Metadata, &p.Quotas, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.ID, &p.Name, &p.Environments, &p.Metadata, &p.Quotas, &p.SubscribeTypes, &p.CreatedAt, &p.UpdatedAt)
 	return &p, err
 }

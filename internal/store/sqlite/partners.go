@@ -10,12 +10,12 @@ import (
 	"github.com/eventgate/eventgate/internal/store"
 )
 
-const partnerColumns = `id, name, environments, metadata, quotas, created_at, updated_at`
+const partnerColumns = `id, name, environments, metadata, quotas, subscribe_types, created_at, updated_at`
 
 func (s *Store) CreatePartner(ctx context.Context, p *event.Partner) error {
-	envs, meta, quotas := encodePartner(p)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, envs, meta, quotas, micros(p.CreatedAt), micros(p.UpdatedAt))
+	envs, meta, quotas, grant := encodePartner(p)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO partners (`+partnerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, envs, meta, quotas, grant, micros(p.CreatedAt), micros(p.UpdatedAt))
 	return err
 }
 
@@ -44,9 +44,9 @@ func (s *Store) ListPartners(ctx context.Context, p store.Page) ([]*event.Partne
 }
 
 func (s *Store) UpdatePartner(ctx context.Context, p *event.Partner) error {
-	envs, meta, quotas := encodePartner(p)
-	return checkAffected(s.w.ExecContext(ctx, `UPDATE partners SET name = ?, environments = ?, metadata = ?, quotas = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
-		p.Name, envs, meta, quotas, micros(p.UpdatedAt), p.ID))
+	envs, meta, quotas, grant := encodePartner(p)
+	return checkAffected(s.w.ExecContext(ctx, `UPDATE partners SET name = ?, environments = ?, metadata = ?, quotas = ?, subscribe_types = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
+		p.Name, envs, meta, quotas, grant, micros(p.UpdatedAt), p.ID))
 }
 
 func (s *Store) DeletePartner(ctx context.Context, id string, at time.Time) error {
@@ -72,18 +72,22 @@ func (s *Store) CountSubscriptions(ctx context.Context, partnerID string) (int, 
 	return n, err
 }
 
-func encodePartner(p *event.Partner) (envs, meta, quotas []byte) {
+func encodePartner(p *event.Partner) (envs, meta, quotas, grant []byte) {
 	envs, _ = json.Marshal(p.Environments)
 	meta, _ = json.Marshal(p.Metadata)
 	quotas, _ = json.Marshal(p.Quotas)
-	return envs, meta, quotas
+	grant, _ = json.Marshal(p.SubscribeTypes)
+	if p.SubscribeTypes == nil {
+		grant = []byte("[]")
+	}
+	return envs, meta, quotas, grant
 }
 
 func scanPartner(row scanner) (*event.Partner, error) {
 	var p event.Partner
-	var envs, meta, quotas []byte
+	var envs, meta, quotas, grant []byte
 	var created, updated int64
-	if err := row.Scan(&p.ID, &p.Name, &envs, &meta, &quotas, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &envs, &meta, &quotas, &grant, &created, &updated); err != nil {
 		return nil, notFound(err)
 	}
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -91,6 +95,9 @@ func scanPartner(row scanner) (*event.Partner, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal(meta, &p.Metadata); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(grant, &p.SubscribeTypes); err != nil {
 		return nil, err
 	}
 	return &p, json.Unmarshal(quotas, &p.Quotas)

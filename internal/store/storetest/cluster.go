@@ -62,6 +62,23 @@ func testVersions(t *testing.T, s store.Store) {
 		t.Fatalf("second delete: %v", err)
 	}
 	step("delete of a missing subscription", false, false)
+
+	// Routing applies partners' grants: a changed grant is a subscription change.
+	p := &event.Partner{ID: event.NewID(event.PrefixPartner), Name: "p", Environments: []string{"prod"}, SubscribeTypes: []string{"order.*"}, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	step("create partner", false, false)
+	p.Name = "renamed"
+	if err := s.UpdatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	step("rename partner", false, false)
+	p.SubscribeTypes = []string{"order.*", "shipment.status"}
+	if err := s.UpdatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	step("change a partner's subscribe_types", true, false)
 }
 
 func testLeaderLease(t *testing.T, s store.Store) {

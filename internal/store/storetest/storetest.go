@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -648,7 +649,7 @@ func testEventTypeCatalog(t *testing.T, s store.Store) {
 func testPartners(t *testing.T, s store.Store) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	acme := &event.Partner{ID: event.NewID(event.PrefixPartner), Name: "Acme", Environments: []string{"prod", "test"},
-		Metadata: map[string]string{"tier": "gold"}, Quotas: event.Quotas{MaxSubscriptions: 5}, CreatedAt: now, UpdatedAt: now}
+		Metadata: map[string]string{"tier": "gold"}, Quotas: event.Quotas{MaxSubscriptions: 5}, SubscribeTypes: []string{"order.*"}, CreatedAt: now, UpdatedAt: now}
 	other := &event.Partner{ID: event.NewID(event.PrefixPartner), Name: "Other", Environments: []string{"prod"}, CreatedAt: now, UpdatedAt: now}
 	for _, p := range []*event.Partner{acme, other} {
 		if err := s.CreatePartner(ctx, p); err != nil {
@@ -656,14 +657,18 @@ func testPartners(t *testing.T, s store.Store) {
 		}
 	}
 	got, err := s.GetPartner(ctx, acme.ID)
-	if err != nil || got.Name != "Acme" || len(got.Environments) != 2 || got.Metadata["tier"] != "gold" || got.Quotas.MaxSubscriptions != 5 {
+	if err != nil || got.Name != "Acme" || len(got.Environments) != 2 || got.Metadata["tier"] != "gold" || got.Quotas.MaxSubscriptions != 5 ||
+		!slices.Equal(got.SubscribeTypes, []string{"order.*"}) {
 		t.Fatalf("GetPartner: %+v, %v", got, err)
 	}
-	got.Name, got.UpdatedAt = "Acme Corp", now.Add(time.Second)
+	if none, _ := s.GetPartner(ctx, other.ID); none.SubscribeTypes == nil || len(none.SubscribeTypes) != 0 {
+		t.Fatalf("a partner granted nothing reads back subscribe_types %#v, want empty", none.SubscribeTypes)
+	}
+	got.Name, got.SubscribeTypes, got.UpdatedAt = "Acme Corp", []string{"order.*", "shipment.status"}, now.Add(time.Second)
 	if err := s.UpdatePartner(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := s.GetPartner(ctx, acme.ID); again.Name != "Acme Corp" {
+	if again, _ := s.GetPartner(ctx, acme.ID); again.Name != "Acme Corp" || !slices.Equal(again.SubscribeTypes, got.SubscribeTypes) {
 		t.Fatalf("update not stored: %+v", again)
 	}
 	list, _, err := s.ListPartners(ctx, store.Page{})
