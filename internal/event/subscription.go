@@ -234,7 +234,12 @@ func (f *Filter) MatchesType(eventType string) bool {
 	if len(f.EventTypes) == 0 {
 		return true
 	}
-	for _, g := range f.EventTypes {
+	return GlobsMatch(f.EventTypes, eventType)
+}
+
+// GlobsMatch reports whether any of the globs matches an event type.
+func GlobsMatch(globs []string, eventType string) bool {
+	for _, g := range globs {
 		if Glob(g, eventType) {
 			return true
 		}

@@ -22,6 +22,9 @@ type Router struct {
 	mu     sync.Mutex // serialises changes
 	subs   map[string]*event.Subscription
 	shapes map[string]*Shape // compiled when a subscription is set
+	// grants are the event type globs each partner may receive; a
+	// partner's subscription receives only those, whatever its filter says.
+	grants map[string][]string
 	table  atomic.Pointer[table]
 	builds uint64 // tables built so far, under mu: each table's generation
 	// stale says subs changed since table was built. Changes only mark it,
@@ -44,11 +47,15 @@ type table struct {
 	byType    map[string][]*event.Subscription
 	wildcards []*event.Subscription
 	shapes    map[string]*Shape
+	// granted holds, for each partner subscription, the types its partner
+	// may receive: checked for those found through wildcards or patterns;
+	// byType lists a partner's subscription only under granted types.
+	granted map[string][]string
 }
 
 // New returns an empty router.
 func New() *Router {
-	r := &Router{subs: map[string]*event.Subscription{}, shapes: map[string]*Shape{}, patterns: pattern.NewMatcher()}
+	r := &Router{subs: map[string]*event.Subscription{}, shapes: map[string]*Shape{}, grants: map[string][]string{}, patterns: pattern.NewMatcher()}
 	r.rebuild()
 	return r
 }
@@ -137,6 +144,23 @@ func CompilePattern(f event.Filter) error {
 	return err
 }
 
+// SetGrants replaces what every partner may receive: event type globs by
+// partner id. A partner missing from grants receives nothing.
+func (r *Router) SetGrants(grants map[string][]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.grants = maps.Clone(grants)
+	r.stale.Store(true)
+}
+
+// Grant replaces what one partner may receive.
+func (r *Router) Grant(partnerID string, globs []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.grants[partnerID] = globs
+	r.stale.Store(true)
+}
+
 // Remove forgets a subscription.
 func (r *Router) Remove(id string) {
 	r.mu.Lock()
@@ -163,7 +187,7 @@ func (r *Router) current() *table {
 
 // rebuild builds and swaps in a new table; r.mu is held.
 func (r *Router) rebuild() {
-	t := build(r.subs, r.shapes)
+	t := build(r.subs, r.shapes, r.grants)
 	r.builds++
 	t.generation = r.builds
 	r.table.Store(t)
@@ -225,8 +249,9 @@ func (ref *Ref) GetWithShape() (*event.Subscription, *Shape) {
 // typ through, sorted; a content pattern may still narrow what they get.
 func (r *Router) Receivers(typ string) []string {
 	var ids []string
-	for id, s := range r.current().byID {
-		if s.Status != event.Disabled && s.Filter.MatchesType(typ) {
+	t := r.current()
+	for id, s := range t.byID {
+		if s.Status != event.Disabled && t.receives(s, typ) {
 			ids = append(ids, id)
 		}
 	}
@@ -243,7 +268,7 @@ func (r *Router) Match(e *event.Event, envelope []byte) ([]*event.Subscription, 
 	out := make([]*event.Subscription, 0, len(exact)+4)
 	out = append(out, exact...)
 	for _, s := range t.wildcards {
-		if s.Filter.MatchesType(e.Type) {
+		if t.receives(s, e.Type) {
 			out = append(out, s)
 		}
 	}
@@ -252,7 +277,7 @@ func (r *Router) Match(e *event.Event, envelope []byte) ([]*event.Subscription, 
 		return nil, err
 	}
 	for _, id := range ids {
-		if s := t.byID[id]; s != nil && s.Status != event.Disabled && HasPattern(s.Filter) && s.Filter.MatchesType(e.Type) {
+		if s := t.byID[id]; s != nil && s.Status != event.Disabled && HasPattern(s.Filter) && t.receives(s, e.Type) {
 			out = append(out, s)
 		}
 	}
@@ -273,10 +298,24 @@ func (r *Router) matchPatterns(envelope []byte) ([]string, error) {
 	return r.patterns.Match(doc, nil), nil
 }
 
-func build(subs map[string]*event.Subscription, shapes map[string]*Shape) *table {
-	t := &table{byID: make(map[string]*event.Subscription, len(subs)), byType: map[string][]*event.Subscription{}, shapes: maps.Clone(shapes)}
+// receives reports whether s's filter and, for a partner's subscription,
+// its partner's grant let an event type through.
+func (t *table) receives(s *event.Subscription, typ string) bool {
+	if !s.Filter.MatchesType(typ) {
+		return false
+	}
+	granted, restricted := t.granted[s.ID]
+	return !restricted || event.GlobsMatch(granted, typ)
+}
+
+func build(subs map[string]*event.Subscription, shapes map[string]*Shape, grants map[string][]string) *table {
+	t := &table{byID: make(map[string]*event.Subscription, len(subs)), byType: map[string][]*event.Subscription{}, shapes: maps.Clone(shapes),
+		granted: map[string][]string{}}
 	for id, s := range subs {
 		t.byID[id] = s
+		if s.PartnerID != "" {
+			t.granted[id] = grants[s.PartnerID]
+		}
 		if s.Status == event.Disabled || HasPattern(s.Filter) {
 			continue
 		}
@@ -285,7 +324,9 @@ func build(subs map[string]*event.Subscription, shapes map[string]*Shape) *table
 			continue
 		}
 		for _, typ := range dedupe(s.Filter.EventTypes) {
-			t.byType[typ] = append(t.byType[typ], s)
+			if t.receives(s, typ) {
+				t.byType[typ] = append(t.byType[typ], s)
+			}
 		}
 	}
 	return t
