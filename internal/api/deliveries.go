@@ -16,20 +16,14 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveList(w, r, func(page store.Page) ([]*event.Delivery, string, error) {
-		return s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{
+		return s.g.ListDeliveries(r.Context(), caller(r), store.DeliveryQuery{
 			Page: page, SubscriptionID: q.Get("subscription_id"), EventID: q.Get("event_id"), Status: event.DeliveryStatus(status),
-			PartnerID: partnerOf(r),
 		})
 	}, asIs)
 }
 
 func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {
-	d, err := s.ownDelivery(r, r.PathValue("id"))
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	attempts, err := s.g.Store.ListAttempts(r.Context(), d.ID)
+	d, attempts, err := s.g.GetDelivery(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -44,11 +38,7 @@ func (s *Server) getDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.ownDelivery(r, r.PathValue("id")); err != nil {
-		fail(w, r, err)
-		return
-	}
-	d, err := s.g.Retry(r.Context(), r.PathValue("id"))
+	d, err := s.g.Retry(r.Context(), caller(r), r.PathValue("id"))
 	if errors.Is(err, store.ErrConflict) {
 		fail(w, r, newProblem(http.StatusConflict, "conflict", "The delivery is already waiting to be sent; it needs no retry."))
 		return

@@ -112,7 +112,7 @@ func TestRedactedSecretSentBack(t *testing.T) {
 
 	read.Channel["timeout"] = "5s"
 	e.must(http.StatusOK, "PATCH", "/v1/subscriptions/"+sub.ID, map[string]any{"channel": read.Channel}, nil)
-	stored, err := e.g.Store.GetSubscription(context.Background(), sub.ID)
+	stored, err := e.st.GetSubscription(context.Background(), sub.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/eventgate/eventgate/internal/catalog"
 	"github.com/eventgate/eventgate/internal/event"
-	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
@@ -29,28 +28,13 @@ type publishRequest struct {
 	Data       json.RawMessage `json:"data"`
 }
 
-// entry validates the request, against the caller's grants and the
-// catalog, and makes the event to publish.
-func (p *publishRequest) entry(key *store.Key, idempotencyKey string, cat *catalog.Catalog) (ingest.Entry, error) {
+// event is the event the request stands for; the gateway checks it.
+func (p *publishRequest) event() *event.Event {
 	e := &event.Event{ID: p.ID, Type: p.Type, Source: p.Source, Subject: p.Subject, Severity: p.Severity, Attributes: p.Attributes, Data: p.Data}
-	if err := e.Validate(); err != nil {
-		return ingest.Entry{}, err
-	}
-	if err := mayPublish(key, e); err != nil {
-		return ingest.Entry{}, err
-	}
-	if err := cat.Check(e); err != nil {
-		return ingest.Entry{}, err
-	}
-	clientID := e.ID != ""
-	if !clientID {
-		e.ID = event.NewID(event.PrefixEvent)
-	}
-	e.Time = time.Now().UTC()
 	if p.Time != nil {
-		e.Time = p.Time.UTC()
+		e.Time = *p.Time
 	}
-	return ingest.Entry{Event: e, IdempotencyKey: idempotencyKey, ClientID: clientID}, nil
+	return e
 }
 
 // idempotencyKey scopes the client's Idempotency-Key to the calling API
@@ -63,7 +47,7 @@ func idempotencyKey(r *http.Request) (string, error) {
 	if len(v) > 255 {
 		return "", newProblem(http.StatusBadRequest, "bad-header", "Idempotency-Key must be at most 255 characters.")
 	}
-	return callerKey(r).ID + ":" + v, nil
+	return caller(r).KeyID + ":" + v, nil
 }
 
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
@@ -77,23 +61,23 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	entry, err := req.entry(callerKey(r), key, s.g.Catalog)
+	prepared, err := s.g.Prepare(caller(r), req.event(), key)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if err := s.limiter.admit(w, callerKey(r).ID, 1); err != nil {
+	if err := s.limiter.admit(w, caller(r).KeyID, 1); err != nil {
 		fail(w, r, err)
 		return
 	}
-	ids, err := s.g.Ingest.Publish(r.Context(), []ingest.Entry{entry})
+	ids, err := s.g.Publish(r.Context(), []gateway.Prepared{prepared})
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if ids[0] != entry.Event.ID || entry.ClientID {
+	if ids[0] != prepared.ID() || prepared.ClientID() {
 		// A repeat answers as the original did; the header tells a client that cares.
-		w.Header().Set("Idempotent-Replayed", fmt.Sprint(ids[0] != entry.Event.ID))
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(ids[0] != prepared.ID()))
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": ids[0]})
 }
@@ -121,7 +105,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	results := make([]batchResult, len(requests))
-	var entries []ingest.Entry
+	var entries []gateway.Prepared
 	var positions []int
 	for i, req := range requests {
 		if decodeErrs[i] != nil {
@@ -132,7 +116,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 		if key != "" {
 			entryKey = fmt.Sprintf("%s#%d", key, i)
 		}
-		entry, err := req.entry(callerKey(r), entryKey, s.g.Catalog)
+		entry, err := s.g.Prepare(caller(r), req.event(), entryKey)
 		if err != nil {
 			results[i].Error = problemFor(r, err)
 			continue
@@ -141,11 +125,11 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 		positions = append(positions, i)
 	}
 	if len(entries) > 0 {
-		if err := s.limiter.admit(w, callerKey(r).ID, len(entries)); err != nil {
+		if err := s.limiter.admit(w, caller(r).KeyID, len(entries)); err != nil {
 			fail(w, r, err)
 			return
 		}
-		ids, err := s.g.Ingest.Publish(r.Context(), entries)
+		ids, err := s.g.Publish(r.Context(), entries)
 		if err != nil {
 			fail(w, r, err)
 			return
@@ -248,7 +232,7 @@ func validation(field, message string) error {
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	serveList(w, r, func(page store.Page) ([]*event.Event, string, error) {
-		return s.g.Store.ListEvents(r.Context(), store.EventQuery{Page: page, Type: r.URL.Query().Get("type")})
+		return s.g.ListEvents(r.Context(), caller(r), store.EventQuery{Page: page, Type: r.URL.Query().Get("type")})
 	}, asIs)
 }
 
@@ -261,12 +245,7 @@ type deliverySummary struct {
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
-	e, err := s.g.Store.GetEvent(r.Context(), r.PathValue("id"))
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
-	ds, _, err := s.g.Store.ListDeliveries(r.Context(), store.DeliveryQuery{EventID: e.ID, Page: store.Page{Limit: store.MaxLimit}})
+	e, ds, err := s.g.GetEvent(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return

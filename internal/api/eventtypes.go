@@ -6,22 +6,9 @@ import (
 	"net/http"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/store"
 )
-
-// eventTypeView is a catalog entry with the subscriptions that receive it.
-type eventTypeView struct {
-	*event.EventType
-	Subscriptions []string `json:"subscriptions"`
-}
-
-func (s *Server) view(t *event.EventType) eventTypeView {
-	subs := s.g.Router.Receivers(t.Name)
-	if subs == nil {
-		subs = []string{}
-	}
-	return eventTypeView{t, subs}
-}
 
 func (s *Server) putEventType(w http.ResponseWriter, r *http.Request) {
 	var req struct {
@@ -35,35 +22,31 @@ func (s *Server) putEventType(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := &event.EventType{Name: r.PathValue("name"), Description: req.Description, Schema: req.Schema, Example: req.Example, Deprecated: req.Deprecated}
-	if err := s.g.PutEventType(r.Context(), t); err != nil {
-		fail(w, r, err)
-		return
-	}
-	stored, err := s.g.Store.GetEventType(r.Context(), t.Name)
+	stored, err := s.g.PutEventType(r.Context(), caller(r), t)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(stored))
+	writeJSON(w, http.StatusOK, stored)
 }
 
 func (s *Server) getEventType(w http.ResponseWriter, r *http.Request) {
-	t, err := s.g.Store.GetEventType(r.Context(), r.PathValue("name"))
+	t, err := s.g.GetEventType(r.Context(), caller(r), r.PathValue("name"))
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(t))
+	writeJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) listEventTypes(w http.ResponseWriter, r *http.Request) {
-	serveList(w, r, func(page store.Page) ([]*event.EventType, string, error) {
-		return s.g.Store.ListEventTypes(r.Context(), page)
-	}, s.view)
+	serveList(w, r, func(page store.Page) ([]*gateway.CatalogEntry, string, error) {
+		return s.g.ListEventTypes(r.Context(), caller(r), page)
+	}, asIs)
 }
 
 func (s *Server) deleteEventType(w http.ResponseWriter, r *http.Request) {
-	err := s.g.DeleteEventType(r.Context(), r.PathValue("name"))
+	err := s.g.DeleteEventType(r.Context(), caller(r), r.PathValue("name"))
 	if errors.Is(err, store.ErrConflict) {
 		fail(w, r, newProblem(http.StatusConflict, "conflict", err.Error()+"."))
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/api"
 	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/store"
 	"github.com/eventgate/eventgate/internal/store/sqlite"
 )
 
@@ -23,6 +24,7 @@ const adminKey = "eg_adm_test-key-0123456789"
 type env struct {
 	t   *testing.T
 	g   *gateway.Gateway
+	st  store.Store // for what the API does not show, such as stored secrets
 	srv *httptest.Server
 	api *api.Server
 }
@@ -50,7 +52,7 @@ func newEnv(t *testing.T, mutate ...func(*gateway.Config)) *env {
 		g.Shutdown(ctx)
 		st.Close()
 	})
-	return &env{t: t, g: g, srv: srv, api: a}
+	return &env{t: t, g: g, st: st, srv: srv, api: a}
 }
 
 // do sends a request with the admin key; body may be a string (sent as

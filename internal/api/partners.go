@@ -14,13 +14,16 @@ type partnerRequest struct {
 	Environments []string          `json:"environments"`
 	Metadata     map[string]string `json:"metadata"`
 	Quotas       event.Quotas      `json:"quotas"`
+	// SubscribeTypes: none means the partner receives nothing yet.
+	SubscribeTypes []string `json:"subscribe_types"`
 }
 
 type partnerPatch struct {
-	Name         *string            `json:"name"`
-	Environments *[]string          `json:"environments"`
-	Metadata     *map[string]string `json:"metadata"`
-	Quotas       *event.Quotas      `json:"quotas"`
+	Name           *string            `json:"name"`
+	Environments   *[]string          `json:"environments"`
+	Metadata       *map[string]string `json:"metadata"`
+	Quotas         *event.Quotas      `json:"quotas"`
+	SubscribeTypes *[]string          `json:"subscribe_types"`
 }
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request) {
@@ -29,8 +32,8 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	p := &event.Partner{Name: req.Name, Environments: req.Environments, Metadata: req.Metadata, Quotas: req.Quotas}
-	if err := s.g.CreatePartner(r.Context(), p); err != nil {
+	p := &event.Partner{Name: req.Name, Environments: req.Environments, Metadata: req.Metadata, Quotas: req.Quotas, SubscribeTypes: req.SubscribeTypes}
+	if err := s.g.CreatePartner(r.Context(), caller(r), p); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -40,12 +43,12 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listPartners(w http.ResponseWriter, r *http.Request) {
 	serveList(w, r, func(page store.Page) ([]*event.Partner, string, error) {
-		return s.g.Store.ListPartners(r.Context(), page)
+		return s.g.ListPartners(r.Context(), caller(r), page)
 	}, asIs)
 }
 
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request) {
-	p, err := s.g.Store.GetPartner(r.Context(), r.PathValue("id"))
+	p, err := s.g.GetPartner(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -59,11 +62,16 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	p, err := s.g.Store.GetPartner(r.Context(), r.PathValue("id"))
+	p, err := s.g.UpdatePartner(r.Context(), caller(r), r.PathValue("id"), patch.apply)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// apply changes the fields the patch carries.
+func (patch *partnerPatch) apply(p *event.Partner) {
 	if patch.Name != nil {
 		p.Name = *patch.Name
 	}
@@ -76,19 +84,16 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request) {
 	if patch.Quotas != nil {
 		p.Quotas = *patch.Quotas
 	}
-	if err := s.g.UpdatePartner(r.Context(), p); err != nil {
-		fail(w, r, err)
-		return
+	if patch.SubscribeTypes != nil {
+		p.SubscribeTypes = *patch.SubscribeTypes
 	}
-	writeJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) deletePartner(w http.ResponseWriter, r *http.Request) {
-	if err := s.g.DeletePartner(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.g.DeletePartner(r.Context(), caller(r), r.PathValue("id")); err != nil {
 		fail(w, r, err)
 		return
 	}
-	s.keys.Forget() // its keys are revoked: stop honouring them here at once
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -117,7 +122,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	secret, k, err := s.g.CreateKey(r.Context(), req)
+	secret, k, err := s.g.CreateKey(r.Context(), caller(r), req)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -129,31 +134,20 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	serveList(w, r, func(page store.Page) ([]*store.Key, string, error) {
-		return s.g.Store.ListKeys(r.Context(), store.KeyQuery{Page: page, PartnerID: r.URL.Query().Get("partner_id")})
+		return s.g.ListKeys(r.Context(), caller(r), store.KeyQuery{Page: page, PartnerID: r.URL.Query().Get("partner_id")})
 	}, viewKey)
 }
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
-	if err := s.g.Store.RevokeKey(r.Context(), r.PathValue("id"), "", time.Now().UTC()); err != nil {
+	if err := s.g.RevokeKey(r.Context(), caller(r), r.PathValue("id")); err != nil {
 		fail(w, r, err)
 		return
 	}
-	s.keys.Forget()
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // usage answers a partner's usage per day, by default for this month.
 func (s *Server) partnerUsage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if p := partnerOf(r); p != "" && p != id {
-		fail(w, r, store.ErrNotFound)
-		return
-	}
-	p, err := s.g.Store.GetPartner(r.Context(), id)
-	if err != nil {
-		fail(w, r, err)
-		return
-	}
 	now := time.Now().UTC()
 	from, err := timeParam(r, "from", gateway.MonthStart(now))
 	if err != nil {
@@ -165,22 +159,17 @@ func (s *Server) partnerUsage(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	days, err := s.g.Store.PartnerUsage(r.Context(), id, from, to)
+	u, err := s.g.PartnerUsage(r.Context(), caller(r), r.PathValue("id"), from, to)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if days == nil {
-		days = []store.UsageDay{}
-	}
-	month, err := s.g.MonthlyDelivered(r.Context(), id, now)
-	if err != nil {
-		fail(w, r, err)
-		return
+	if u.Days == nil {
+		u.Days = []store.UsageDay{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"partner_id": id, "from": from, "to": to, "days": days,
-		"month": map[string]any{"delivered": month, "quota": p.Quotas.MonthlyDeliveries},
+		"partner_id": u.PartnerID, "from": u.From, "to": u.To, "days": u.Days,
+		"month": map[string]any{"delivered": u.MonthDelivered, "quota": u.MonthlyQuota},
 	})
 }
 

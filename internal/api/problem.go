@@ -51,6 +51,8 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 func problemFor(r *http.Request, err error) *Problem {
 	var p *Problem
 	var ve *event.ValidationError
+	var forbidden *gateway.Forbidden
+	var reserved *gateway.ReservedSource
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -62,6 +64,12 @@ func problemFor(r *http.Request, err error) *Problem {
 		return notFoundProblem(r)
 	case errors.Is(err, store.ErrBadCursor):
 		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
+	case errors.As(err, &forbidden):
+		return newProblem(http.StatusForbidden, "forbidden", forbidden.Reason)
+	case errors.As(err, &reserved):
+		p = newProblem(http.StatusBadRequest, "reserved-source", "The event's "+reserved.Error()+".")
+		p.Errors = []event.FieldError{{Field: "source", Message: "must not start with partner/ or source/: the gateway stamps those on partners' events and on events received through a source"}}
+		return p
 	case errors.Is(err, gateway.ErrQuota):
 		return newProblem(http.StatusForbidden, "quota-exceeded", err.Error()+".")
 	case errors.Is(err, ingest.ErrClosed):

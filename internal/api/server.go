@@ -8,12 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
-	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 
-	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/gateway"
 )
 
@@ -30,25 +27,16 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []Route
 
-	touchMu sync.Mutex
-	touched map[string]time.Time // when each key's last use was last recorded
-
 	limiter *publishLimiter
-	keys    *auth.Cache
 }
-
-// keyCacheTTL bounds how long a key revoked through another node keeps
-// working here.
-const keyCacheTTL = 10 * time.Second
 
 // Route is one registered method and path, as the OpenAPI document names it.
 type Route struct{ Method, Path string }
 
 // New returns the API handler.
 func New(g *gateway.Gateway) *Server {
-	s := &Server{g: g, mux: http.NewServeMux(), touched: map[string]time.Time{},
-		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}},
-		keys:    &auth.Cache{TTL: keyCacheTTL}}
+	s := &Server{g: g, mux: http.NewServeMux(),
+		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}}}
 	s.handle("GET", "/healthz", s.health, public)
 	s.handle("GET", "/v1/openapi.json", serveOpenAPI, public)
 

@@ -37,7 +37,7 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 	}
 	src := &source.Source{Name: req.Name, Verify: req.Verify.Verify, EventType: req.EventType, Dedupe: req.Dedupe}
 	src.Verify.Secret = req.Verify.Secret
-	if err := s.g.CreateSource(r.Context(), src); err != nil {
+	if err := s.g.CreateSource(r.Context(), caller(r), src); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -47,12 +47,12 @@ func (s *Server) createSource(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
 	serveList(w, r, func(page store.Page) ([]*source.Source, string, error) {
-		return s.g.Store.ListSources(r.Context(), page)
+		return s.g.ListSources(r.Context(), caller(r), page)
 	}, viewSource)
 }
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request) {
-	src, err := s.g.GetSource(r.Context(), r.PathValue("id"))
+	src, err := s.g.GetSource(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -61,7 +61,7 @@ func (s *Server) getSource(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
-	if err := s.g.Store.DeleteSource(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.g.DeleteSource(r.Context(), caller(r), r.PathValue("id")); err != nil {
 		fail(w, r, err)
 		return
 	}

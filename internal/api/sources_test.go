@@ -378,7 +378,7 @@ func TestSourceCountersReachTheStore(t *testing.T) {
 		t.Fatalf("counts through the API %v, want 3 rejected", got)
 	}
 	e.g.Shutdown(context.Background())
-	stored, err := e.g.Store.GetSource(context.Background(), src.ID)
+	stored, err := e.st.GetSource(context.Background(), src.ID)
 	if err != nil || stored.Counts.Rejected != 3 {
 		t.Fatalf("stored counts %+v, %v; want 3 rejected written at shutdown", stored.Counts, err)
 	}

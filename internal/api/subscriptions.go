@@ -59,16 +59,9 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if p := partnerOf(r); p != "" {
-		if req.PartnerID != "" && req.PartnerID != p {
-			fail(w, r, validation("partner_id", "must be your own partner id, or left out"))
-			return
-		}
-		req.PartnerID = p
-	}
 	sub := &event.Subscription{Name: req.Name, PartnerID: req.PartnerID, Environment: req.Environment, Channel: req.Channel, Filter: req.Filter, RetryPolicy: req.RetryPolicy, MaxConcurrency: req.MaxConcurrency, RateLimit: req.RateLimit,
 		Transform: req.Transform, PayloadFormat: req.PayloadFormat}
-	if err := s.g.CreateSubscription(r.Context(), sub); err != nil {
+	if err := s.g.CreateSubscription(r.Context(), caller(r), sub); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -78,12 +71,12 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	serveList(w, r, func(page store.Page) ([]*event.Subscription, string, error) {
-		return s.g.Store.ListSubscriptions(r.Context(), store.SubscriptionQuery{Page: page, PartnerID: partnerOf(r)})
+		return s.g.ListSubscriptions(r.Context(), caller(r), page)
 	}, func(sub *event.Subscription) subscriptionView { return view(sub, "") })
 }
 
 func (s *Server) getSubscription(w http.ResponseWriter, r *http.Request) {
-	sub, err := s.ownSubscription(r, r.PathValue("id"))
+	sub, err := s.g.GetSubscription(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -97,11 +90,16 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	sub, err := s.ownSubscription(r, r.PathValue("id"))
+	sub, err := s.g.UpdateSubscription(r.Context(), caller(r), r.PathValue("id"), patch.apply)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, view(sub, ""))
+}
+
+// apply changes the fields the patch carries.
+func (patch *subscriptionPatch) apply(sub *event.Subscription) {
 	if patch.Name != nil {
 		sub.Name = *patch.Name
 	}
@@ -136,19 +134,10 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 			sub.RateLimit = nil
 		}
 	}
-	if err := s.g.UpdateSubscription(r.Context(), sub); err != nil {
-		fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, view(sub, ""))
 }
 
 func (s *Server) deleteSubscription(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
-		fail(w, r, err)
-		return
-	}
-	if err := s.g.DeleteSubscription(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.g.DeleteSubscription(r.Context(), caller(r), r.PathValue("id")); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -164,11 +153,7 @@ func (s *Server) resumeSubscription(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, status event.SubscriptionStatus, reason string) {
-	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
-		fail(w, r, err)
-		return
-	}
-	sub, err := s.g.SetStatus(r.Context(), r.PathValue("id"), status, reason)
+	sub, err := s.g.SetStatus(r.Context(), caller(r), r.PathValue("id"), status, reason)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -177,11 +162,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, status event.
 }
 
 func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
-		fail(w, r, err)
-		return
-	}
-	sub, err := s.g.RotateSecret(r.Context(), r.PathValue("id"))
+	sub, err := s.g.RotateSecret(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -190,11 +171,7 @@ func (s *Server) rotateSecret(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) redrive(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.ownSubscription(r, r.PathValue("id")); err != nil {
-		fail(w, r, err)
-		return
-	}
-	n, err := s.g.Redrive(r.Context(), r.PathValue("id"))
+	n, err := s.g.Redrive(r.Context(), caller(r), r.PathValue("id"))
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -14,7 +14,7 @@ func TestUsageAndMonthlyQuota(t *testing.T) {
 	e := newEnv(t)
 	rc := newReceiver(t, nil)
 	var p struct{ ID string }
-	e.must(201, "POST", "/v1/partners", `{"name":"Acme","quotas":{"monthly_deliveries":2}}`, &p)
+	e.must(201, "POST", "/v1/partners", `{"name":"Acme","quotas":{"monthly_deliveries":2},"subscribe_types":["*"]}`, &p)
 	var sub struct{ ID string }
 	e.must(201, "POST", "/v1/subscriptions", map[string]any{"name": "acme", "partner_id": p.ID, "channel": map[string]any{"type": "webhook", "url": rc.URL}}, &sub)
 	e.waitStatus(e.publish("a.b", `{"x":1}`), "succeeded")

@@ -44,7 +44,7 @@ type cluster struct {
 // two is loaded again rather than missed.
 func startCluster(g *Gateway, seen store.Versions, subs []*event.Subscription) *cluster {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &cluster{g: g, owner: g.Dispatch.Lease().Owner, cancel: cancel, seen: seen, known: map[string]time.Time{}}
+	c := &cluster{g: g, owner: g.dispatch.Lease().Owner, cancel: cancel, seen: seen, known: map[string]time.Time{}}
 	for _, s := range subs {
 		c.known[s.ID] = s.UpdatedAt
 	}
@@ -68,7 +68,7 @@ func (c *cluster) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	now := time.Now()
-	if _, err := c.g.Store.AcquireLeader(ctx, leaderLease, c.owner, now, now); err != nil {
+	if _, err := c.g.store.AcquireLeader(ctx, leaderLease, c.owner, now, now); err != nil {
 		slog.Warn("giving up the leader lease failed; another node takes the periodic jobs over when it expires", "err", err)
 	}
 }
@@ -98,26 +98,29 @@ func (c *cluster) follow(ctx context.Context) {
 }
 
 func (c *cluster) sync(ctx context.Context) error {
-	v, err := c.g.Store.Versions(ctx)
+	v, err := c.g.store.Versions(ctx)
 	if err != nil {
 		return err
 	}
 	if v.Subscriptions != c.seen.Subscriptions {
-		subs, err := c.g.Store.AllSubscriptions(ctx)
+		if err := c.g.loadGrants(ctx); err != nil { // a changed grant counts as a subscription change
+			return err
+		}
+		subs, err := c.g.store.AllSubscriptions(ctx)
 		if err != nil {
 			return err
 		}
 		if c.apply(subs) > 0 {
-			c.g.Dispatch.Poke() // a resumed subscription's deliveries are due now
+			c.g.dispatch.Poke() // a resumed subscription's deliveries are due now
 		}
 		c.seen.Subscriptions = v.Subscriptions
 	}
 	if v.EventTypes != c.seen.EventTypes {
-		types, err := c.g.Store.AllEventTypes(ctx)
+		types, err := c.g.store.AllEventTypes(ctx)
 		if err != nil {
 			return err
 		}
-		if err := c.g.Catalog.Load(types); err != nil {
+		if err := c.g.catalog.Load(types); err != nil {
 			slog.Warn("a stored event type schema does not compile; its events are not validated", "err", err)
 		}
 		c.seen.EventTypes = v.EventTypes
@@ -136,14 +139,14 @@ func (c *cluster) apply(subs []*event.Subscription) (changed int) {
 		if at, ok := c.known[s.ID]; ok && at.Equal(s.UpdatedAt) {
 			continue
 		}
-		if err := c.g.Router.Set(s); err != nil {
+		if err := c.g.router.Set(s); err != nil {
 			slog.Warn("a stored filter pattern does not compile", "subscription", s.ID, "err", err)
 		}
 		changed++
 	}
 	for id := range c.known {
 		if _, ok := next[id]; !ok {
-			c.g.Router.Remove(id)
+			c.g.router.Remove(id)
 			changed++
 		}
 	}
@@ -160,7 +163,7 @@ func (c *cluster) lead(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		now := time.Now()
-		leader, err := c.g.Store.AcquireLeader(ctx, leaderLease, c.owner, now.Add(lease), now)
+		leader, err := c.g.store.AcquireLeader(ctx, leaderLease, c.owner, now.Add(lease), now)
 		if err != nil && ctx.Err() == nil {
 			slog.Error("trying for the leader lease failed", "err", err)
 		}
@@ -183,11 +186,11 @@ func (c *cluster) lead(ctx context.Context) {
 func (c *cluster) housekeep(ctx context.Context, deadline time.Time) {
 	now := time.Now()
 	prune(ctx, deadline, "idempotency keys", func() (int, error) {
-		return c.g.Store.PruneIdempotencyKeys(ctx, now.Add(-store.IdempotencyWindow), pruneBatch)
+		return c.g.store.PruneIdempotencyKeys(ctx, now.Add(-store.IdempotencyWindow), pruneBatch)
 	})
 	if c.g.cfg.Retention > 0 {
 		prune(ctx, deadline, "events", func() (int, error) {
-			return c.g.Store.DeleteOldEvents(ctx, now.Add(-c.g.cfg.Retention), pruneBatch)
+			return c.g.store.DeleteOldEvents(ctx, now.Add(-c.g.cfg.Retention), pruneBatch)
 		})
 	}
 	if now.Sub(c.quotasChecked) >= quotaInterval {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/store"
@@ -63,27 +64,27 @@ func TestChangesReachOtherNodes(t *testing.T) {
 	ctx := context.Background()
 
 	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
-	if err := a.CreateSubscription(ctx, sub); err != nil {
+	if err := a.CreateSubscription(ctx, auth.Admin, sub); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a subscription created on node a reaching node b", func() bool { return b.Router.Get(sub.ID) != nil })
-	if _, err := a.SetStatus(ctx, sub.ID, event.Paused, ""); err != nil {
+	eventually(t, "a subscription created on node a reaching node b", func() bool { return b.router.Get(sub.ID) != nil })
+	if _, err := a.SetStatus(ctx, auth.Admin, sub.ID, event.Paused, ""); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a pause on node a reaching node b", func() bool { return b.Router.Get(sub.ID).Status == event.Paused })
-	if err := a.DeleteSubscription(ctx, sub.ID); err != nil {
+	eventually(t, "a pause on node a reaching node b", func() bool { return b.router.Get(sub.ID).Status == event.Paused })
+	if err := a.DeleteSubscription(ctx, auth.Admin, sub.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a delete on node a reaching node b", func() bool { return b.Router.Get(sub.ID) == nil })
+	eventually(t, "a delete on node a reaching node b", func() bool { return b.router.Get(sub.ID) == nil })
 
 	typ := &event.EventType{Name: "order.created", Schema: json.RawMessage(`{"type":"object","required":["id"]}`)}
-	if err := a.PutEventType(ctx, typ); err != nil {
+	if _, err := a.PutEventType(ctx, auth.Admin, typ); err != nil {
 		t.Fatal(err)
 	}
 	invalid := &event.Event{ID: event.NewID(event.PrefixEvent), Type: "order.created", Data: json.RawMessage(`{}`)}
 	eventually(t, "an event type schema put on node a reaching node b", func() bool {
 		var ve *event.ValidationError
-		return errors.As(b.Catalog.Check(invalid), &ve)
+		return errors.As(b.catalog.Check(invalid), &ve)
 	})
 }
 
@@ -122,7 +123,7 @@ func TestOneLeaderAtATime(t *testing.T) {
 func TestLeaderDeletesOldEvents(t *testing.T) {
 	st := sharedStore(t)
 	g := startNode(t, st, func(c *Config) { c.SingleNode, c.Retention = true, time.Millisecond })
-	ids, err := g.Ingest.Publish(context.Background(), []ingest.Entry{{
+	ids, err := g.ingest.Publish(context.Background(), []ingest.Entry{{
 		Event: &event.Event{ID: event.NewID(event.PrefixEvent), Type: "order.created", Time: time.Now().UTC(), Data: json.RawMessage(`{}`)},
 	}})
 	if err != nil {

@@ -8,14 +8,91 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/catalog"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
+// CatalogEntry is an event type with the subscriptions that receive it,
+// as far as the caller may see them.
+type CatalogEntry struct {
+	*event.EventType
+	Subscriptions []string `json:"subscriptions"`
+}
+
+// entry shows an event type to who: a partner sees only its own
+// subscriptions among the receivers.
+func (g *Gateway) entry(who auth.Principal, t *event.EventType) *CatalogEntry {
+	subs := []string{}
+	for _, id := range g.router.Receivers(t.Name) {
+		if s := g.router.Get(id); !who.IsPartner() || (s != nil && s.PartnerID == who.PartnerID) {
+			subs = append(subs, id)
+		}
+	}
+	return &CatalogEntry{t, subs}
+}
+
+// mayBrowse reports whether who may see an event type: a partner only
+// those it is granted.
+func (g *Gateway) mayBrowse(ctx context.Context, who auth.Principal) (func(name string) bool, error) {
+	if err := adminsAndPartners(who); err != nil {
+		return nil, err
+	}
+	if !who.IsPartner() {
+		return func(string) bool { return true }, nil
+	}
+	p, err := g.store.GetPartner(ctx, who.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	return func(name string) bool { return event.GlobsMatch(p.SubscribeTypes, name) }, nil
+}
+
+// ListEventTypes answers a page of the catalog as who may browse it. A
+// partner's page holds only granted types, so it may hold fewer than
+// asked for while more follow.
+func (g *Gateway) ListEventTypes(ctx context.Context, who auth.Principal, page store.Page) ([]*CatalogEntry, string, error) {
+	visible, err := g.mayBrowse(ctx, who)
+	if err != nil {
+		return nil, "", err
+	}
+	types, next, err := g.store.ListEventTypes(ctx, page)
+	if err != nil {
+		return nil, "", err
+	}
+	entries := make([]*CatalogEntry, 0, len(types))
+	for _, t := range types {
+		if visible(t.Name) {
+			entries = append(entries, g.entry(who, t))
+		}
+	}
+	return entries, next, nil
+}
+
+// GetEventType returns a catalog entry who may browse.
+func (g *Gateway) GetEventType(ctx context.Context, who auth.Principal, name string) (*CatalogEntry, error) {
+	visible, err := g.mayBrowse(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	if !visible(name) {
+		return nil, store.ErrNotFound
+	}
+	t, err := g.store.GetEventType(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return g.entry(who, t), nil
+}
+
 // PutEventType validates and stores a catalog entry: its schema must
-// compile and its example, if any, must satisfy it.
-func (g *Gateway) PutEventType(ctx context.Context, t *event.EventType) error {
+// compile and its example, if any, must satisfy it. It answers the entry
+// as stored.
+func (g *Gateway) PutEventType(ctx context.Context, who auth.Principal, t *event.EventType) (*CatalogEntry, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, err
+	}
 	var p event.Problems
 	if !event.ValidTypeName(t.Name) {
 		p.Add("name", "must match [a-z0-9][a-z0-9._-]*, at most 128 characters, e.g. \"order.created\"")
@@ -36,24 +113,34 @@ func (g *Gateway) PutEventType(ctx context.Context, t *event.EventType) error {
 		}
 	}
 	if err := p.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	t.UpdatedAt = time.Now().UTC()
-	if err := g.Store.PutEventType(ctx, t); err != nil {
-		return err
+	if err := g.store.PutEventType(ctx, t); err != nil {
+		return nil, err
 	}
-	return g.Catalog.Set(t)
+	if err := g.catalog.Set(t); err != nil {
+		return nil, err
+	}
+	stored, err := g.store.GetEventType(ctx, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	return g.entry(who, stored), nil
 }
 
 // DeleteEventType removes a type that no subscription receives.
-func (g *Gateway) DeleteEventType(ctx context.Context, name string) error {
-	if subs := g.Router.Receivers(name); len(subs) > 0 {
-		return fmt.Errorf("%w: event type %s is still received by %d subscription(s), e.g. %s; change their filters first", store.ErrConflict, name, len(subs), subs[0])
-	}
-	if err := g.Store.DeleteEventType(ctx, name); err != nil {
+func (g *Gateway) DeleteEventType(ctx context.Context, who auth.Principal, name string) error {
+	if err := adminOnly(who); err != nil {
 		return err
 	}
-	g.Catalog.Remove(name)
+	if subs := g.router.Receivers(name); len(subs) > 0 {
+		return fmt.Errorf("%w: event type %s is still received by %d subscription(s), e.g. %s; change their filters first", store.ErrConflict, name, len(subs), subs[0])
+	}
+	if err := g.store.DeleteEventType(ctx, name); err != nil {
+		return err
+	}
+	g.catalog.Remove(name)
 	return nil
 }
 

@@ -61,12 +61,13 @@ func (g *Gateway) Settings() Config { return g.cfg }
 
 // Gateway is one running eventgate node.
 type Gateway struct {
-	Store    store.Store
-	Router   *route.Router
-	Catalog  *catalog.Catalog
-	Ingest   *ingest.Ingester
-	Dispatch *dispatch.Dispatcher
-	Guard    netguard.Guard
+	store    store.Store
+	router   *route.Router
+	catalog  *catalog.Catalog
+	ingest   *ingest.Ingester
+	dispatch *dispatch.Dispatcher
+	guard    netguard.Guard
+	keys     keys
 	cfg      Config
 	cluster  *cluster
 	stopped  sync.Once
@@ -91,7 +92,8 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
 	}
-	g := &Gateway{Store: s, Router: route.New(), Catalog: catalog.New(cfg.StrictEventTypes), Guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
+	g := &Gateway{store: s, router: route.New(), catalog: catalog.New(cfg.StrictEventTypes), guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
+	g.keys.cache.TTL, g.keys.touched = keyCacheTTL, map[string]time.Time{}
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
 	}
@@ -104,16 +106,19 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load subscriptions: %w", err)
 	}
-	if err := g.Router.Load(subs); err != nil {
+	if err := g.router.Load(subs); err != nil {
 		// A pattern that compiled when stored but not now (a stricter
 		// release): the subscription receives by event type only until fixed.
 		slog.Warn("a stored filter pattern does not compile", "err", err)
+	}
+	if err := g.loadGrants(ctx); err != nil {
+		return nil, fmt.Errorf("load partners' grants: %w", err)
 	}
 	types, err := s.AllEventTypes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load event types: %w", err)
 	}
-	if err := g.Catalog.Load(types); err != nil {
+	if err := g.catalog.Load(types); err != nil {
 		slog.Warn("a stored event type schema does not compile; its events are not validated", "err", err)
 	}
 	if cfg.SingleNode {
@@ -121,14 +126,14 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 			return nil, fmt.Errorf("release leases: %w", err)
 		}
 	}
-	g.Dispatch = dispatch.New(dispatch.Config{
+	g.dispatch = dispatch.New(dispatch.Config{
 		Owner:        nodeName(),
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
-	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
-	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
-	g.Dispatch.Start()
+	}, s, g.router, webhook.New(webhook.Options{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
+	g.ingest = ingest.New(s, g.router, g.dispatch.Lease, g.dispatch.Enqueue)
+	g.dispatch.Start()
 	g.cluster = startCluster(g, seen, subs)
 	g.sourceCounts = startSourceCounts(s)
 	return g, nil
@@ -140,15 +145,12 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 func (g *Gateway) Shutdown(ctx context.Context) {
 	g.stopped.Do(func() {
 		g.cluster.close()
-		g.Ingest.Close()
-		g.Dispatch.Shutdown(ctx)
+		g.ingest.Close()
+		g.dispatch.Shutdown(ctx)
 		g.sourceCounts.close()
 		g.background.Wait()
 	})
 }
-
-// Go runs fn in the background until it returns; Shutdown waits for it.
-func (g *Gateway) Go(fn func()) { g.background.Go(fn) }
 
 func nodeName() string {
 	b := make([]byte, 6)
@@ -161,23 +163,23 @@ func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 		if len(g.cfg.AdminKey) < 16 {
 			return errors.New("EVENTGATE_ADMIN_KEY must be at least 16 characters; generate one with: openssl rand -base64 32")
 		}
-		if _, err := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); err == nil {
+		if _, err := g.store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); err == nil {
 			return nil
 		}
-		err := g.Store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
+		err := g.store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
 		if err != nil {
-			if _, again := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); again == nil {
+			if _, again := g.store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); again == nil {
 				return nil // a node starting beside this one stored it first
 			}
 		}
 		return err
 	}
-	n, err := g.Store.CountKeys(ctx, auth.ScopeAdmin)
+	n, err := g.store.CountKeys(ctx, auth.ScopeAdmin)
 	if err != nil || n > 0 {
 		return err
 	}
 	secret, key := auth.NewKey(auth.ScopeAdmin, "bootstrap admin key")
-	if err := g.Store.CreateKey(ctx, key); err != nil {
+	if err := g.store.CreateKey(ctx, key); err != nil {
 		return err
 	}
 	g.GeneratedAdminKey = secret
@@ -185,48 +187,88 @@ func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 }
 
 // CreateSubscription validates, completes and stores a new subscription;
-// its secret is in s.Secrets[0] afterwards.
-func (g *Gateway) CreateSubscription(ctx context.Context, s *event.Subscription) error {
+// its secret is in s.Secrets[0] afterwards. A partner's subscription is
+// its own, and asks only for event types it is granted.
+func (g *Gateway) CreateSubscription(ctx context.Context, who auth.Principal, s *event.Subscription) error {
+	if err := adminsAndPartners(who); err != nil {
+		return err
+	}
+	if who.IsPartner() {
+		if s.PartnerID != "" && s.PartnerID != who.PartnerID {
+			var v event.Problems
+			v.Add("partner_id", "must be your own partner id, or left out")
+			return v.Err()
+		}
+		s.PartnerID = who.PartnerID
+	}
 	now := time.Now().UTC()
 	s.ID, s.Status, s.CreatedAt, s.UpdatedAt = event.NewID(event.PrefixSubscription), event.Active, now, now
 	s.Secrets = []event.Secret{{Value: sign.NewSecret()}}
 	if err := g.validate(s); err != nil {
 		return err
 	}
-	if err := g.checkPartner(ctx, s); err != nil {
+	if err := g.checkPartner(ctx, s, nil); err != nil {
 		return err
 	}
 	if err := g.checkQuota(ctx, s.PartnerID); err != nil {
 		return err
 	}
-	if err := g.Store.CreateSubscription(ctx, s); err != nil {
+	if err := g.store.CreateSubscription(ctx, s); err != nil {
 		return err
 	}
-	return g.Router.Set(s)
+	return g.router.Set(s)
 }
 
-// UpdateSubscription stores a changed subscription (a copy of the stored one).
-func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription) error {
+// ListSubscriptions answers a page of the subscriptions who may see.
+func (g *Gateway) ListSubscriptions(ctx context.Context, who auth.Principal, page store.Page) ([]*event.Subscription, string, error) {
+	if err := adminsAndPartners(who); err != nil {
+		return nil, "", err
+	}
+	return g.store.ListSubscriptions(ctx, store.SubscriptionQuery{Page: page, PartnerID: who.PartnerID})
+}
+
+// GetSubscription returns a subscription who may see.
+func (g *Gateway) GetSubscription(ctx context.Context, who auth.Principal, id string) (*event.Subscription, error) {
+	return g.ownSubscription(ctx, who, id)
+}
+
+// UpdateSubscription changes a subscription who may touch: edit changes
+// a copy of the stored one, which is then validated and stored.
+func (g *Gateway) UpdateSubscription(ctx context.Context, who auth.Principal, id string, edit func(*event.Subscription)) (*event.Subscription, error) {
+	s, err := g.ownSubscription(ctx, who, id)
+	if err != nil {
+		return nil, err
+	}
+	before, partnerID := s.Filter.EventTypes, s.PartnerID
+	edit(s)
+	s.ID, s.PartnerID = id, partnerID // neither is the caller's to change
+	return s, g.updateSubscription(ctx, s, before)
+}
+
+// updateSubscription stores a changed subscription (a copy of the stored
+// one). Event types asked for beside before are checked against the
+// partner's grant: a narrowed grant does not block other changes.
+func (g *Gateway) updateSubscription(ctx context.Context, s *event.Subscription, before []string) error {
 	s.UpdatedAt = time.Now().UTC()
 	if err := g.validate(s); err != nil {
 		return err
 	}
-	if err := g.checkPartner(ctx, s); err != nil {
+	if err := g.checkPartner(ctx, s, before); err != nil {
 		return err
 	}
 	// The router takes the change before the store does: once a reader
 	// can see it (a pause, a disable), no event published after that is
 	// routed by the old version. After a failed write the router is given
 	// what the store holds.
-	if err := g.Router.Set(s); err != nil {
+	if err := g.router.Set(s); err != nil {
 		return err
 	}
-	if err := g.Store.UpdateSubscription(ctx, s); err != nil {
+	if err := g.store.UpdateSubscription(ctx, s); err != nil {
 		g.reload(s.ID)
 		return err
 	}
 	if s.Status == event.Active {
-		g.Dispatch.Poke() // unparked deliveries are due now
+		g.dispatch.Poke() // unparked deliveries are due now
 	}
 	return nil
 }
@@ -235,13 +277,13 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, s *event.Subscription)
 // the store has none. It does not take the request's context: a write
 // that failed because the client left must still leave the router right.
 func (g *Gateway) reload(id string) {
-	stored, err := g.Store.GetSubscription(context.Background(), id)
+	stored, err := g.store.GetSubscription(context.Background(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		g.Router.Remove(id)
+		g.router.Remove(id)
 		return
 	}
 	if err == nil {
-		err = g.Router.Set(stored)
+		err = g.router.Set(stored)
 	}
 	if err != nil {
 		slog.Error("routing a subscription as stored failed; it is routed as changed until its next change", "subscription", id, "err", err)
@@ -252,7 +294,7 @@ func (g *Gateway) validate(s *event.Subscription) error {
 	s.ApplyDefaults()
 	var p event.Problems
 	p.Merge("", s.Validate())
-	if err := g.Guard.CheckURL(s.Channel.URL); err != nil && s.Channel.URL != "" {
+	if err := g.guard.CheckURL(s.Channel.URL); err != nil && s.Channel.URL != "" {
 		p.Add("channel.url", err.Error())
 	}
 	if tokenURL := s.Channel.Auth.TokenURL; tokenURL != "" {
@@ -272,36 +314,47 @@ func (g *Gateway) validate(s *event.Subscription) error {
 // checkTokenURL holds an OAuth2 token endpoint, which receives the client
 // secret, to https, unless private targets (test and lab setups) are allowed.
 func (g *Gateway) checkTokenURL(raw string) error {
-	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" && !g.Guard.AllowPrivate {
+	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" && !g.guard.AllowPrivate {
 		return errors.New("must be https: the client secret travels to it (http only with --allow-private-targets)")
 	}
-	return g.Guard.CheckURL(raw)
+	return g.guard.CheckURL(raw)
 }
 
 // DeleteSubscription removes a subscription and everything it was owed.
-func (g *Gateway) DeleteSubscription(ctx context.Context, id string) error {
-	g.Router.Remove(id) // first, as UpdateSubscription says why
-	if err := g.Store.DeleteSubscription(ctx, id); err != nil {
+func (g *Gateway) DeleteSubscription(ctx context.Context, who auth.Principal, id string) error {
+	if _, err := g.ownSubscription(ctx, who, id); err != nil {
+		return err
+	}
+	g.router.Remove(id) // first, as UpdateSubscription says why
+	if err := g.store.DeleteSubscription(ctx, id); err != nil {
 		g.reload(id)
 		return err
 	}
 	return nil
 }
 
-// SetStatus pauses, resumes or disables a subscription.
-func (g *Gateway) SetStatus(ctx context.Context, id string, status event.SubscriptionStatus, reason string) (*event.Subscription, error) {
-	s, err := g.Store.GetSubscription(ctx, id)
+// SetStatus pauses, resumes or disables a subscription who may touch.
+func (g *Gateway) SetStatus(ctx context.Context, who auth.Principal, id string, status event.SubscriptionStatus, reason string) (*event.Subscription, error) {
+	if _, err := g.ownSubscription(ctx, who, id); err != nil {
+		return nil, err
+	}
+	return g.setStatus(ctx, id, status, reason)
+}
+
+// setStatus pauses, resumes or disables a subscription, for the gateway's own work.
+func (g *Gateway) setStatus(ctx context.Context, id string, status event.SubscriptionStatus, reason string) (*event.Subscription, error) {
+	s, err := g.store.GetSubscription(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	s.Status, s.StatusReason = status, reason
-	return s, g.UpdateSubscription(ctx, s)
+	return s, g.updateSubscription(ctx, s, s.Filter.EventTypes)
 }
 
 // RotateSecret makes a new signing secret; the old one keeps signing
 // beside it for the rotation overlap, so receivers can switch without a gap.
-func (g *Gateway) RotateSecret(ctx context.Context, id string) (*event.Subscription, error) {
-	s, err := g.Store.GetSubscription(ctx, id)
+func (g *Gateway) RotateSecret(ctx context.Context, who auth.Principal, id string) (*event.Subscription, error) {
+	s, err := g.ownSubscription(ctx, who, id)
 	if err != nil {
 		return nil, err
 	}
@@ -317,33 +370,36 @@ func (g *Gateway) RotateSecret(ctx context.Context, id string) (*event.Subscript
 		}
 	}
 	s.Secrets = kept
-	return s, g.UpdateSubscription(ctx, s)
+	return s, g.updateSubscription(ctx, s, s.Filter.EventTypes)
 }
 
-// Retry sends one delivery again, with a fresh retry budget.
-func (g *Gateway) Retry(ctx context.Context, id string) (*event.Delivery, error) {
-	d, err := g.Store.RetryDelivery(ctx, id, time.Now().UTC())
+// Retry sends one delivery who may touch again, with a fresh retry budget.
+func (g *Gateway) Retry(ctx context.Context, who auth.Principal, id string) (*event.Delivery, error) {
+	if _, err := g.ownDelivery(ctx, who, id); err != nil {
+		return nil, err
+	}
+	d, err := g.store.RetryDelivery(ctx, id, time.Now().UTC())
 	if err == nil {
-		g.Dispatch.Poke()
+		g.dispatch.Poke()
 	}
 	return d, err
 }
 
 // Redrive sends every dead delivery of a subscription again.
-func (g *Gateway) Redrive(ctx context.Context, subscriptionID string) (int, error) {
-	if _, err := g.Store.GetSubscription(ctx, subscriptionID); err != nil {
+func (g *Gateway) Redrive(ctx context.Context, who auth.Principal, subscriptionID string) (int, error) {
+	if _, err := g.ownSubscription(ctx, who, subscriptionID); err != nil {
 		return 0, err
 	}
-	n, err := g.Store.Redrive(ctx, subscriptionID, time.Now().UTC())
+	n, err := g.store.Redrive(ctx, subscriptionID, time.Now().UTC())
 	if err == nil && n > 0 {
-		g.Dispatch.Poke()
+		g.dispatch.Poke()
 	}
 	return n, err
 }
 
 // endpointGone disables a subscription whose endpoint answered 410 Gone.
 func (g *Gateway) endpointGone(id string) {
-	_, err := g.SetStatus(context.Background(), id, event.Disabled, "the endpoint answered 410 Gone; resume the subscription to enable it again")
+	_, err := g.setStatus(context.Background(), id, event.Disabled, "the endpoint answered 410 Gone; resume the subscription to enable it again")
 	if err != nil {
 		slog.Error("disabling subscription after 410 Gone failed", "subscription", id, "err", err)
 		return

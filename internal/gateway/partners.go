@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/auth"
@@ -15,52 +17,139 @@ import (
 var ErrQuota = errors.New("quota exceeded")
 
 // CreatePartner validates and stores a new partner.
-func (g *Gateway) CreatePartner(ctx context.Context, p *event.Partner) error {
+func (g *Gateway) CreatePartner(ctx context.Context, who auth.Principal, p *event.Partner) error {
+	if err := adminOnly(who); err != nil {
+		return err
+	}
 	now := time.Now().UTC()
 	p.ID, p.CreatedAt, p.UpdatedAt = event.NewID(event.PrefixPartner), now, now
 	p.ApplyDefaults()
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return g.Store.CreatePartner(ctx, p)
+	if err := g.store.CreatePartner(ctx, p); err != nil {
+		return err
+	}
+	g.router.Grant(p.ID, p.SubscribeTypes)
+	return nil
 }
 
-// UpdatePartner stores a changed partner (a copy of the stored one).
-func (g *Gateway) UpdatePartner(ctx context.Context, p *event.Partner) error {
-	p.UpdatedAt = time.Now().UTC()
+// ListPartners answers a page of partners.
+func (g *Gateway) ListPartners(ctx context.Context, who auth.Principal, page store.Page) ([]*event.Partner, string, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, "", err
+	}
+	return g.store.ListPartners(ctx, page)
+}
+
+// GetPartner returns a partner.
+func (g *Gateway) GetPartner(ctx context.Context, who auth.Principal, id string) (*event.Partner, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, err
+	}
+	return g.store.GetPartner(ctx, id)
+}
+
+// UpdatePartner changes a partner: edit changes a copy of the stored one,
+// which is then validated and stored. A changed grant routes at once.
+func (g *Gateway) UpdatePartner(ctx context.Context, who auth.Principal, id string, edit func(*event.Partner)) (*event.Partner, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, err
+	}
+	p, err := g.store.GetPartner(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	edit(p)
+	p.ID, p.UpdatedAt = id, time.Now().UTC()
 	p.ApplyDefaults()
 	if err := p.Validate(); err != nil {
-		return err
+		return nil, err
 	}
-	if err := g.Store.UpdatePartner(ctx, p); err != nil {
-		return err
+	if err := g.store.UpdatePartner(ctx, p); err != nil {
+		return nil, err
 	}
+	g.router.Grant(p.ID, p.SubscribeTypes)
 	// A changed quota takes effect now, not at the leader's next check.
-	return g.enforceQuota(ctx, p, time.Now())
+	return p, g.enforceQuota(ctx, p, time.Now())
 }
 
 // DeletePartner stops a partner: its subscriptions are disabled and its
-// keys revoked.
-func (g *Gateway) DeletePartner(ctx context.Context, id string) error {
-	if err := g.Store.DeletePartner(ctx, id, time.Now().UTC()); err != nil {
+// keys revoked, on this node at once.
+func (g *Gateway) DeletePartner(ctx context.Context, who auth.Principal, id string) error {
+	if err := adminOnly(who); err != nil {
 		return err
 	}
+	if err := g.store.DeletePartner(ctx, id, time.Now().UTC()); err != nil {
+		return err
+	}
+	g.keys.cache.Forget()
 	return g.reloadSubscriptions(ctx)
+}
+
+// Usage is what a partner used per day, and this month against its quota.
+type Usage struct {
+	PartnerID      string
+	From, To       time.Time
+	Days           []store.UsageDay
+	MonthDelivered int64
+	MonthlyQuota   int64
+}
+
+// PartnerUsage answers a partner's usage per day from from to to.
+func (g *Gateway) PartnerUsage(ctx context.Context, who auth.Principal, id string, from, to time.Time) (*Usage, error) {
+	if err := ownPartner(who, id); err != nil {
+		return nil, err
+	}
+	p, err := g.store.GetPartner(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	days, err := g.store.PartnerUsage(ctx, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	month, err := g.MonthlyDelivered(ctx, id, time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return &Usage{PartnerID: id, From: from, To: to, Days: days, MonthDelivered: month, MonthlyQuota: p.Quotas.MonthlyDeliveries}, nil
 }
 
 // reloadSubscriptions refreshes the router from the store after a change
 // that touched many subscriptions at once.
 func (g *Gateway) reloadSubscriptions(ctx context.Context) error {
-	subs, err := g.Store.AllSubscriptions(ctx)
+	subs, err := g.store.AllSubscriptions(ctx)
 	if err != nil {
 		return err
 	}
-	return g.Router.Load(subs)
+	return g.router.Load(subs)
+}
+
+// loadGrants gives the router what every partner may receive.
+func (g *Gateway) loadGrants(ctx context.Context) error {
+	grants := map[string][]string{}
+	for page := (store.Page{Limit: store.MaxLimit}); ; {
+		partners, next, err := g.store.ListPartners(ctx, page)
+		if err != nil {
+			return err
+		}
+		for _, p := range partners {
+			grants[p.ID] = p.SubscribeTypes
+		}
+		if next == "" {
+			break
+		}
+		page.After = next
+	}
+	g.router.SetGrants(grants)
+	return nil
 }
 
 // checkPartner makes sure a partner's subscription names an existing
-// partner and one of its environments.
-func (g *Gateway) checkPartner(ctx context.Context, s *event.Subscription) error {
+// partner and one of its environments, and asks only for event types the
+// partner is granted, beside those it already had (before).
+func (g *Gateway) checkPartner(ctx context.Context, s *event.Subscription, before []string) error {
 	var v event.Problems
 	if s.PartnerID == "" {
 		if s.Environment != "" {
@@ -68,7 +157,7 @@ func (g *Gateway) checkPartner(ctx context.Context, s *event.Subscription) error
 		}
 		return v.Err()
 	}
-	p, err := g.Store.GetPartner(ctx, s.PartnerID)
+	p, err := g.store.GetPartner(ctx, s.PartnerID)
 	if errors.Is(err, store.ErrNotFound) {
 		v.Add("partner_id", "names no partner")
 		return v.Err()
@@ -82,7 +171,32 @@ func (g *Gateway) checkPartner(ctx context.Context, s *event.Subscription) error
 	if !p.HasEnvironment(s.Environment) {
 		v.Add("environment", fmt.Sprintf("must be one of the partner's environments %v", p.Environments))
 	}
-	return v.Err()
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return checkGrant(p, s.Filter.EventTypes, before)
+}
+
+// checkGrant refuses event types a partner is not granted. A glob is
+// granted when a granted glob covers it whole ("order.*" covers
+// "order.created" and "order.item.*", not "*"); no event types at all
+// asks for whatever the grant holds, which routing enforces anyway.
+func checkGrant(p *event.Partner, eventTypes, before []string) error {
+	var ungranted []string
+	for _, t := range eventTypes {
+		if !slices.Contains(before, t) && !event.GlobsMatch(p.SubscribeTypes, t) {
+			ungranted = append(ungranted, t)
+		}
+	}
+	if len(ungranted) == 0 {
+		return nil
+	}
+	granted := "no event types"
+	if len(p.SubscribeTypes) > 0 {
+		granted = strings.Join(p.SubscribeTypes, ", ")
+	}
+	return &Forbidden{fmt.Sprintf("Partner %s may receive %s, not %s; an administrator grants event types with subscribe_types on the partner (PATCH /v1/partners/%s).",
+		p.ID, granted, strings.Join(ungranted, ", "), p.ID)}
 }
 
 // checkQuota refuses a new subscription beyond the partner's max_subscriptions.
@@ -90,11 +204,11 @@ func (g *Gateway) checkQuota(ctx context.Context, partnerID string) error {
 	if partnerID == "" {
 		return nil
 	}
-	p, err := g.Store.GetPartner(ctx, partnerID)
+	p, err := g.store.GetPartner(ctx, partnerID)
 	if err != nil || p.Quotas.MaxSubscriptions == 0 {
 		return err
 	}
-	n, err := g.Store.CountSubscriptions(ctx, partnerID)
+	n, err := g.store.CountSubscriptions(ctx, partnerID)
 	if err != nil {
 		return err
 	}
@@ -114,7 +228,10 @@ type KeyRequest struct {
 }
 
 // CreateKey makes a key and returns its secret, which is shown once.
-func (g *Gateway) CreateKey(ctx context.Context, req KeyRequest) (string, *store.Key, error) {
+func (g *Gateway) CreateKey(ctx context.Context, who auth.Principal, req KeyRequest) (string, *store.Key, error) {
+	if err := adminOnly(who); err != nil {
+		return "", nil, err
+	}
 	var v event.Problems
 	switch req.Scope {
 	case auth.ScopeAdmin, auth.ScopePublisher:
@@ -124,7 +241,7 @@ func (g *Gateway) CreateKey(ctx context.Context, req KeyRequest) (string, *store
 	case auth.ScopePartner:
 		if req.PartnerID == "" {
 			v.Add("partner_id", "is required for a partner key")
-		} else if _, err := g.Store.GetPartner(ctx, req.PartnerID); errors.Is(err, store.ErrNotFound) {
+		} else if _, err := g.store.GetPartner(ctx, req.PartnerID); errors.Is(err, store.ErrNotFound) {
 			v.Add("partner_id", "names no partner")
 		} else if err != nil {
 			return "", nil, err
@@ -151,5 +268,25 @@ func (g *Gateway) CreateKey(ctx context.Context, req KeyRequest) (string, *store
 	}
 	secret, key := auth.NewKey(req.Scope, req.Name)
 	key.PartnerID, key.PublishTypes, key.ExpiresAt = req.PartnerID, req.PublishTypes, req.ExpiresAt
-	return secret, key, g.Store.CreateKey(ctx, key)
+	return secret, key, g.store.CreateKey(ctx, key)
+}
+
+// ListKeys answers a page of keys, never their secrets.
+func (g *Gateway) ListKeys(ctx context.Context, who auth.Principal, q store.KeyQuery) ([]*store.Key, string, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, "", err
+	}
+	return g.store.ListKeys(ctx, q)
+}
+
+// RevokeKey stops a key, on this node at once.
+func (g *Gateway) RevokeKey(ctx context.Context, who auth.Principal, id string) error {
+	if err := adminOnly(who); err != nil {
+		return err
+	}
+	if err := g.store.RevokeKey(ctx, id, "", time.Now().UTC()); err != nil {
+		return err
+	}
+	g.keys.cache.Forget()
+	return nil
 }

@@ -23,7 +23,7 @@ func MonthStart(t time.Time) time.Time {
 
 // MonthlyDelivered counts a partner's deliveries since the month began.
 func (g *Gateway) MonthlyDelivered(ctx context.Context, partnerID string, now time.Time) (int64, error) {
-	days, err := g.Store.PartnerUsage(ctx, partnerID, MonthStart(now), now.Add(time.Hour))
+	days, err := g.store.PartnerUsage(ctx, partnerID, MonthStart(now), now.Add(time.Hour))
 	var n int64
 	for _, d := range days {
 		n += d.Delivered
@@ -36,7 +36,7 @@ func (g *Gateway) MonthlyDelivered(ctx context.Context, partnerID string, now ti
 // when a new month gives them room again.
 func (g *Gateway) EnforceQuotas(ctx context.Context, now time.Time) error {
 	for page := (store.Page{Limit: store.MaxLimit}); ; {
-		partners, next, err := g.Store.ListPartners(ctx, page)
+		partners, next, err := g.store.ListPartners(ctx, page)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (g *Gateway) enforceQuota(ctx context.Context, p *event.Partner, now time.T
 	}
 	over := p.Quotas.MonthlyDeliveries > 0 && delivered >= p.Quotas.MonthlyDeliveries
 	for page := (store.SubscriptionQuery{PartnerID: p.ID, Page: store.Page{Limit: store.MaxLimit}}); ; {
-		subs, next, err := g.Store.ListSubscriptions(ctx, page)
+		subs, next, err := g.store.ListSubscriptions(ctx, page)
 		if err != nil {
 			return err
 		}
@@ -71,12 +71,12 @@ func (g *Gateway) enforceQuota(ctx context.Context, p *event.Partner, now time.T
 			switch {
 			case over && s.Status == event.Active:
 				reason := fmt.Sprintf("%s (%d of %d); deliveries wait until next month, or raise the partner's quotas.monthly_deliveries", quotaReason, delivered, p.Quotas.MonthlyDeliveries)
-				if _, err := g.SetStatus(ctx, s.ID, event.Paused, reason); err != nil {
+				if _, err := g.setStatus(ctx, s.ID, event.Paused, reason); err != nil {
 					return err
 				}
 				slog.Warn("partner reached its monthly delivery quota; subscription paused", "partner", p.ID, "subscription", s.ID)
 			case !over && pausedByQuota:
-				if _, err := g.SetStatus(ctx, s.ID, event.Active, ""); err != nil {
+				if _, err := g.setStatus(ctx, s.ID, event.Active, ""); err != nil {
 					return err
 				}
 			}

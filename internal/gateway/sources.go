@@ -8,20 +8,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/source"
+	"github.com/eventgate/eventgate/internal/store"
 )
 
 // CreateSource validates, completes and stores a new source.
-func (g *Gateway) CreateSource(ctx context.Context, s *source.Source) error {
+func (g *Gateway) CreateSource(ctx context.Context, who auth.Principal, s *source.Source) error {
+	if err := adminOnly(who); err != nil {
+		return err
+	}
 	// Stores keep microseconds: answer now what a read will answer later.
 	s.ID, s.CreatedAt, s.Counts = event.NewID(event.PrefixSource), time.Now().UTC().Truncate(time.Microsecond), source.Counts{}
 	s.ApplyDefaults()
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	return g.Store.CreateSource(ctx, s)
+	return g.store.CreateSource(ctx, s)
 }
 
 // Inbound is one request to a source's ingest URL.
@@ -46,7 +51,7 @@ type Receipt struct {
 // source.ErrNotJSON, or a *event.ValidationError when no valid event can be
 // made of it (event type, dedupe id, catalog schema).
 func (g *Gateway) Receive(ctx context.Context, in Inbound) (Receipt, error) {
-	src, err := g.Store.GetSource(ctx, in.SourceID)
+	src, err := g.store.GetSource(ctx, in.SourceID)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -66,7 +71,7 @@ func (g *Gateway) Receive(ctx context.Context, in Inbound) (Receipt, error) {
 		g.countSource(ctx, src.ID, source.Counts{Invalid: 1})
 		return Receipt{}, err
 	}
-	ids, err := g.Ingest.Publish(ctx, []ingest.Entry{entry})
+	ids, err := g.ingest.Publish(ctx, []ingest.Entry{entry})
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -85,7 +90,7 @@ func (g *Gateway) sourceEntry(src *source.Source, in Inbound, now time.Time) (in
 	if err != nil {
 		return ingest.Entry{}, err
 	}
-	if err := g.Catalog.Check(e); err != nil {
+	if err := g.catalog.Check(e); err != nil {
 		return ingest.Entry{}, err
 	}
 	return ingest.Entry{Event: e, IdempotencyKey: key}, nil
@@ -96,9 +101,28 @@ func (g *Gateway) countSource(_ context.Context, id string, c source.Counts) {
 	g.sourceCounts.add(id, c)
 }
 
+// ListSources answers a page of sources.
+func (g *Gateway) ListSources(ctx context.Context, who auth.Principal, page store.Page) ([]*source.Source, string, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, "", err
+	}
+	return g.store.ListSources(ctx, page)
+}
+
+// DeleteSource removes a source: its ingest URL stops answering.
+func (g *Gateway) DeleteSource(ctx context.Context, who auth.Principal, id string) error {
+	if err := adminOnly(who); err != nil {
+		return err
+	}
+	return g.store.DeleteSource(ctx, id)
+}
+
 // GetSource returns a source with its counters up to this moment.
-func (g *Gateway) GetSource(ctx context.Context, id string) (*source.Source, error) {
-	src, err := g.Store.GetSource(ctx, id)
+func (g *Gateway) GetSource(ctx context.Context, who auth.Principal, id string) (*source.Source, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, err
+	}
+	src, err := g.store.GetSource(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -21,7 +22,7 @@ type routerFirstStore struct {
 var errWriteFailed = errors.New("write failed")
 
 func (s *routerFirstStore) UpdateSubscription(ctx context.Context, sub *event.Subscription) error {
-	if routed := s.g.Router.Get(sub.ID); routed == nil || routed.Status != sub.Status {
+	if routed := s.g.router.Get(sub.ID); routed == nil || routed.Status != sub.Status {
 		s.t.Errorf("the store is written (status %s) before the router routes by the change (%s)", sub.Status, statusOf(routed))
 	}
 	if s.failWrites {
@@ -31,7 +32,7 @@ func (s *routerFirstStore) UpdateSubscription(ctx context.Context, sub *event.Su
 }
 
 func (s *routerFirstStore) DeleteSubscription(ctx context.Context, id string) error {
-	if routed := s.g.Router.Get(id); routed != nil {
+	if routed := s.g.router.Get(id); routed != nil {
 		s.t.Errorf("the store deletes a subscription the router still routes (%s)", statusOf(routed))
 	}
 	if s.failWrites {
@@ -51,32 +52,32 @@ func TestSubscriptionChangesReachTheRouterFirst(t *testing.T) {
 	g := startNode(t, st, nil)
 	st.g = g
 	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
-	if err := g.CreateSubscription(ctx, sub); err != nil {
+	if err := g.CreateSubscription(ctx, auth.Admin, sub); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.SetStatus(ctx, sub.ID, event.Disabled, "gone"); err != nil {
+	if _, err := g.SetStatus(ctx, auth.Admin, sub.ID, event.Disabled, "gone"); err != nil {
 		t.Fatal(err)
 	}
 
 	st.failWrites = true
-	if _, err := g.SetStatus(ctx, sub.ID, event.Active, ""); !errors.Is(err, errWriteFailed) {
+	if _, err := g.SetStatus(ctx, auth.Admin, sub.ID, event.Active, ""); !errors.Is(err, errWriteFailed) {
 		t.Fatalf("SetStatus with a failing store: %v", err)
 	}
-	if routed := g.Router.Get(sub.ID); routed == nil || routed.Status != event.Disabled {
+	if routed := g.router.Get(sub.ID); routed == nil || routed.Status != event.Disabled {
 		t.Fatalf("after a refused write the router routes it as %s, want as stored: disabled", statusOf(routed))
 	}
-	if err := g.DeleteSubscription(ctx, sub.ID); !errors.Is(err, errWriteFailed) {
+	if err := g.DeleteSubscription(ctx, auth.Admin, sub.ID); !errors.Is(err, errWriteFailed) {
 		t.Fatalf("DeleteSubscription with a failing store: %v", err)
 	}
-	if routed := g.Router.Get(sub.ID); routed == nil {
+	if routed := g.router.Get(sub.ID); routed == nil {
 		t.Fatal("after a refused delete the router no longer routes the stored subscription")
 	}
 
 	st.failWrites = false
-	if err := g.DeleteSubscription(ctx, sub.ID); err != nil {
+	if err := g.DeleteSubscription(ctx, auth.Admin, sub.ID); err != nil {
 		t.Fatal(err)
 	}
-	if routed := g.Router.Get(sub.ID); routed != nil {
+	if routed := g.router.Get(sub.ID); routed != nil {
 		t.Fatalf("a deleted subscription is still routed (%s)", statusOf(routed))
 	}
 }
