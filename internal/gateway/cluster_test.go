@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,6 +87,24 @@ func TestChangesReachOtherNodes(t *testing.T) {
 		var ve *event.ValidationError
 		return errors.As(b.catalog.Check(invalid), &ve)
 	})
+
+	partner := &event.Partner{Name: "p", SubscribeTypes: []string{"order.*"}}
+	if err := a.CreatePartner(ctx, auth.Admin, partner); err != nil {
+		t.Fatal(err)
+	}
+	theirs := &event.Subscription{Name: "s", PartnerID: partner.ID, Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
+	if err := a.CreateSubscription(ctx, auth.Admin, theirs); err != nil {
+		t.Fatal(err)
+	}
+	receives := func(g *Gateway, typ string) bool { return slices.Contains(g.router.Receivers(typ), theirs.ID) }
+	eventually(t, "a partner's subscription reaching node b", func() bool { return receives(b, "order.created") })
+	if receives(b, "shipment.status") {
+		t.Fatal("node b routes a type the partner is not granted")
+	}
+	if _, err := a.UpdatePartner(ctx, auth.Admin, partner.ID, func(p *event.Partner) { p.SubscribeTypes = []string{"order.*", "shipment.*"} }); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a partner's grant changed on node a reaching node b", func() bool { return receives(b, "shipment.status") })
 }
 
 func leaders(nodes ...*Gateway) (n int, leader *Gateway) {
