@@ -153,6 +153,7 @@ const (
 	ownByID          // partner A's thing, by id: admin and partner A
 	anyPartner       // no id (lists, creations): admin and every partner, on their own
 	publishing       // publishers and partners within their grants
+	receiving        // admin, and partners granted the type (partner A: shipment.*)
 )
 
 // TestAccessMatrix calls every operation as every kind of principal and
@@ -183,6 +184,9 @@ func TestAccessMatrix(t *testing.T) {
 
 		{"CreateSubscription", anyPartner, func(who auth.Principal) error {
 			return g.CreateSubscription(ctx, who, w.newSubscription("order.created"))
+		}},
+		{"CreateSubscription to another partner's status events", receiving, func(who auth.Principal) error {
+			return g.CreateSubscription(ctx, who, w.newSubscription("shipment.status"))
 		}},
 		{"ListSubscriptions", anyPartner, func(who auth.Principal) error {
 			_, _, err := g.ListSubscriptions(ctx, who, store.Page{})
@@ -290,7 +294,8 @@ func TestAccessMatrix(t *testing.T) {
 var errForbidden = errors.New("forbidden")
 
 // expected is what a role gets from an operation of the given reach.
-// Partner A may publish shipment.* only, partner B nothing.
+// Partner A may publish and receive shipment.*, partner B publish nothing
+// and receive order.* only.
 func expected(r reach, role string) error {
 	switch {
 	case role == "admin":
@@ -298,6 +303,8 @@ func expected(r reach, role string) error {
 	case r == publishing && role == "publisher":
 		return nil
 	case r == publishing || role == "publisher":
+		return errForbidden
+	case r == receiving && role == "partnerB":
 		return errForbidden
 	case r == adminOnly:
 		return store.ErrNotFound
