@@ -1,6 +1,7 @@
 package route_test
 
 import (
+	"slices"
 	"sort"
 	"testing"
 
@@ -120,4 +121,37 @@ func TestRefFollowsChanges(t *testing.T) {
 	if got := ref.Get(); got == nil || got.Status != event.Disabled {
 		t.Fatalf("Ref after Load got %v", got)
 	}
+}
+
+// TestPartnerGrants: a partner's subscription receives only what its
+// partner is granted, whether found by exact type, wildcard or pattern;
+// a partner with no grant receives nothing; a changed grant routes at once.
+func TestPartnerGrants(t *testing.T) {
+	r := route.New()
+	of := func(s *event.Subscription, partnerID string) *event.Subscription { s.PartnerID = partnerID; return s }
+	pattern := of(sub("pattern", event.Active), "ptn_a")
+	pattern.Filter.Pattern = []byte(`{"type":[{"prefix":""}]}`)
+	r.Load([]*event.Subscription{
+		of(sub("exact", event.Active, "order.created", "internal.payroll"), "ptn_a"),
+		of(sub("wildcard", event.Active), "ptn_a"),
+		pattern,
+		of(sub("ungranted", event.Active), "ptn_b"),
+		sub("internal", event.Active),
+	})
+	r.SetGrants(map[string][]string{"ptn_a": {"order.*"}})
+	check := func(typ string, want ...string) {
+		t.Helper()
+		if got := matchIDs(r, typ); !slices.Equal(got, want) {
+			t.Errorf("%s matched %v, want %v", typ, got, want)
+		}
+		if got := r.Receivers(typ); !slices.Equal(got, want) {
+			t.Errorf("%s is received by %v, want %v", typ, got, want)
+		}
+	}
+	check("order.created", "exact", "internal", "pattern", "wildcard")
+	check("internal.payroll", "internal")
+	r.Grant("ptn_b", []string{"internal.*"})
+	check("internal.payroll", "internal", "ungranted")
+	r.Grant("ptn_a", nil)
+	check("order.created", "internal")
 }
