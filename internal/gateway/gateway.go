@@ -127,9 +127,9 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
 	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
-	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
-	g.Dispatch.Start()
 	g.cluster = startCluster(g, seen, subs)
+	g.Ingest = ingest.New(s, g.Router, g.cluster, g.Dispatch.Lease, g.Dispatch.Enqueue)
+	g.Dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
 	return g, nil
 }

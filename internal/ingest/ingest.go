@@ -22,13 +22,34 @@ var ErrClosed = errors.New("the gateway is shutting down; retry the request agai
 // MaxGroup bounds how many events one commit carries.
 const MaxGroup = 2000
 
+// commitTimeout bounds one commit, with its retries: with the database
+// unreachable, publishers get an error and Close returns instead of waiting
+// for it forever.
+const commitTimeout = 5 * time.Second
+
+// routingTries bounds how often one commit routes again because
+// subscriptions changed meanwhile; more changes than that during one commit
+// fail it, and its publishers retry.
+const routingTries = 5
+
 // Handoff receives the jobs of freshly committed deliveries.
 type Handoff func([]*store.Job)
+
+// Routing keeps the router in step with subscription changes made through
+// other nodes sharing the store (see store.Append.RoutedAt).
+type Routing interface {
+	// Version returns the subscriptions version the router has loaded, and
+	// false when no other node shares the store, so there is nothing to check.
+	Version() (int64, bool)
+	// CatchUp loads into the router what changed since that version.
+	CatchUp(ctx context.Context) error
+}
 
 // Ingester routes and stores events.
 type Ingester struct {
 	store    store.Events
 	router   *route.Router
+	routing  Routing
 	handoff  Handoff
 	lease    func() store.Lease
 	requests chan *request
@@ -43,10 +64,11 @@ type request struct {
 	result  chan error
 }
 
-// New starts an ingester. lease says which node owns fresh deliveries and
-// for how long; handoff receives them after each commit.
-func New(s store.Events, r *route.Router, lease func() store.Lease, handoff Handoff) *Ingester {
-	in := &Ingester{store: s, router: r, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
+// New starts an ingester. routing says which subscription changes the
+// router has seen; lease says which node owns fresh deliveries and for how
+// long; handoff receives them after each commit.
+func New(s store.Events, r *route.Router, routing Routing, lease func() store.Lease, handoff Handoff) *Ingester {
+	in := &Ingester{store: s, router: r, routing: routing, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
 	go in.commitLoop()
 	return in
 }
@@ -62,12 +84,14 @@ type Entry struct {
 // committed. For each entry it returns the id of the stored event: the new
 // one, or the original one when the entry repeats an earlier publish.
 func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, error) {
+	routedAt := in.routedAt() // before routing, so that a change made meanwhile is caught
 	appends := make([]*store.Append, len(entries))
 	for i, e := range entries {
 		a, err := in.prepare(e)
 		if err != nil {
 			return nil, err
 		}
+		a.RoutedAt = routedAt
 		appends[i] = a
 	}
 	req := &request{entries: appends, result: make(chan error, 1)}
@@ -92,25 +116,41 @@ func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, err
 	return ids, nil
 }
 
-// prepare encodes the envelope and creates one delivery per matching subscription.
+// routedAt returns the version to route at, or nil when there is nothing to check.
+func (in *Ingester) routedAt() *int64 {
+	v, check := in.routing.Version()
+	if !check {
+		return nil
+	}
+	return &v
+}
+
+// prepare encodes the envelope and routes the event.
 func (in *Ingester) prepare(e Entry) (*store.Append, error) {
 	env, err := e.Event.Envelope()
 	if err != nil {
 		return nil, err
 	}
 	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID}
-	subs, err := in.router.Match(e.Event, env)
+	return a, in.route(a)
+}
+
+// route creates one delivery per matching subscription, replacing any
+// that an earlier routing created.
+func (in *Ingester) route(a *store.Append) error {
+	subs, err := in.router.Match(a.Event, a.Envelope)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := time.Now().UTC()
+	a.Deliveries = a.Deliveries[:0]
 	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
-			ID: event.NewID(event.PrefixDelivery), EventID: e.Event.ID, SubscriptionID: sub.ID,
+			ID: event.NewID(event.PrefixDelivery), EventID: a.Event.ID, SubscriptionID: sub.ID,
 			Status: event.Pending, CreatedAt: now,
 		})
 	}
-	return a, nil
+	return nil
 }
 
 // commitLoop takes whatever requests are waiting, up to MaxGroup events,
@@ -142,9 +182,10 @@ func (in *Ingester) commit(group []*request, n int) {
 	for _, r := range group {
 		entries = append(entries, r.entries...)
 	}
-	lease := in.lease()
 	// A commit is not cancelled by any one client: it carries many.
-	err := in.store.AppendEvents(context.Background(), lease, entries)
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	err := in.append(ctx, entries)
 	if err != nil {
 		slog.Error("storing events failed", "events", len(entries), "err", err)
 	}
@@ -168,6 +209,27 @@ func (in *Ingester) commit(group []*request, n int) {
 	}
 	if len(jobs) > 0 {
 		in.handoff(jobs)
+	}
+}
+
+// append stores entries, routing them again while subscriptions changed
+// since they were routed.
+func (in *Ingester) append(ctx context.Context, entries []*store.Append) error {
+	for try := 1; ; try++ {
+		err := in.store.AppendEvents(ctx, in.lease(), entries)
+		if !errors.Is(err, store.ErrStaleRouting) || try == routingTries {
+			return err
+		}
+		if err := in.routing.CatchUp(ctx); err != nil {
+			return err
+		}
+		routedAt := in.routedAt()
+		for _, a := range entries {
+			if err := in.route(a); err != nil {
+				return err
+			}
+			a.RoutedAt = routedAt
+		}
 	}
 }
 

@@ -18,6 +18,10 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict means the request does not fit the current state.
 var ErrConflict = errors.New("conflict")
 
+// ErrStaleRouting means subscriptions changed after the events of an append
+// were routed (see Append.RoutedAt): nothing was stored; route them again.
+var ErrStaleRouting = errors.New("subscriptions changed since the events were routed")
+
 // Store is eventgate's state. All methods are safe for concurrent use.
 type Store interface {
 	Subscriptions
@@ -253,6 +257,13 @@ type Append struct {
 	Deliveries []*event.Delivery
 	// DuplicateOf is set by the store when the event was stored before.
 	DuplicateOf string
+	// RoutedAt, when set, is the subscriptions version (Versions) the router
+	// had loaded when it routed Deliveries. A store that nodes share fails
+	// the append with ErrStaleRouting when the version moved past the lowest
+	// RoutedAt of the entries, so that no event is committed without a
+	// subscription change that another node acknowledged before the commit.
+	// A store that one node owns sees every change through it and ignores it.
+	RoutedAt *int64
 }
 
 // IdempotencyWindow is how long an Idempotency-Key is remembered.

@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
@@ -32,6 +34,20 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 	}
 	return nil
 }
+
+// routedAt is the lowest RoutedAt of entries, or nil when none has one.
+func routedAt(entries []*store.Append) *int64 {
+	var low *int64
+	for _, a := range entries {
+		if a.RoutedAt != nil && (low == nil || *a.RoutedAt < *low) {
+			low = a.RoutedAt
+		}
+	}
+	return low
+}
+
+// errStaleRouting is the SQLSTATE check_routing raises (migration 0006).
+const errStaleRouting = "EG001"
 
 // appendOnce stores what is new in entries and returns, for each entry, the
 // id of the event it repeats, or "".
@@ -72,6 +88,11 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 		return dups, nil
 	}
 	b := &pgx.Batch{}
+	if v := routedAt(entries); v != nil {
+		// First, so that the whole batch rolls back when routing is stale:
+		// one statement more, no round trip more.
+		b.Queue(`SELECT check_routing($1)`, *v)
+	}
 	b.Queue(`INSERT INTO events (id, type, received_at, envelope)
 		SELECT id, type, $5, envelope FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[]) AS e(id, type, envelope, n) ORDER BY n`,
 		ev.id, ev.typ, ev.envelope, ev.n, now)
@@ -94,7 +115,11 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner)
 	}
 	queueTypeCounts(b, ev.typ, now)
-	return dups, s.sendBatch(ctx, b)
+	err = s.sendBatch(ctx, b)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == errStaleRouting {
+		return nil, store.ErrStaleRouting
+	}
+	return dups, err
 }
 
 // storedOriginals finds, in one query, the fresh idempotency keys and the
