@@ -50,7 +50,7 @@ func (p *publishRequest) entry(key *store.Key, idempotencyKey string, cat *catal
 	if p.Time != nil {
 		e.Time = p.Time.UTC()
 	}
-	return ingest.Entry{Event: e, IdempotencyKey: idempotencyKey, ClientID: clientID}, nil
+	return ingest.Entry{Event: e, IdempotencyKey: idempotencyKey, ClientID: clientID, Publisher: key.ID}, nil
 }
 
 // idempotencyKey scopes the client's Idempotency-Key to the calling API
@@ -86,16 +86,19 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	ids, err := s.g.Ingest.Publish(r.Context(), []ingest.Entry{entry})
+	stored, err := s.g.Ingest.Publish(r.Context(), []ingest.Entry{entry})
+	if err == nil {
+		err = stored[0].Err
+	}
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if ids[0] != entry.Event.ID || entry.ClientID {
+	if stored[0].Replayed || entry.ClientID {
 		// A repeat answers as the original did; the header tells a client that cares.
-		w.Header().Set("Idempotent-Replayed", fmt.Sprint(ids[0] != entry.Event.ID))
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(stored[0].Replayed))
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"id": ids[0]})
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": stored[0].ID})
 }
 
 // batchResult is one entry's answer: an id, or why it was refused.
@@ -145,13 +148,16 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, err)
 			return
 		}
-		ids, err := s.g.Ingest.Publish(r.Context(), entries)
+		stored, err := s.g.Ingest.Publish(r.Context(), entries)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
-		for j, id := range ids {
-			results[positions[j]].ID = id
+		for j, st := range stored {
+			if st.Err != nil {
+				results[positions[j]].Error = problemFor(r, st.Err)
+			}
+			results[positions[j]].ID = st.ID
 		}
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"results": results})

@@ -64,6 +64,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
 	case errors.Is(err, gateway.ErrQuota):
 		return newProblem(http.StatusForbidden, "quota-exceeded", err.Error()+".")
+	case errors.Is(err, ingest.ErrIDTaken):
+		return newProblem(http.StatusConflict, "id-taken", "An event with this id was published by another API key, so this one was not stored. Use ids that are unique to you (for example, prefixed with your name), or leave id out and the gateway assigns one.")
 	case errors.Is(err, ingest.ErrClosed):
 		return newProblem(http.StatusServiceUnavailable, "shutting-down", err.Error())
 	}

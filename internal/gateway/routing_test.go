@@ -40,7 +40,7 @@ func TestChangesRouteAtOnceOnOtherNodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deliveries, _, err := st.ListDeliveries(ctx, store.DeliveryQuery{EventID: ids[0]})
+		deliveries, _, err := st.ListDeliveries(ctx, store.DeliveryQuery{EventID: ids[0].ID})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,10 @@ import (
 // ErrClosed is returned once the ingester stops accepting.
 var ErrClosed = errors.New("the gateway is shutting down; retry the request against another node or in a moment")
 
+// ErrIDTaken is an entry's error when its client-supplied id belongs to an
+// event another publisher stored.
+var ErrIDTaken = errors.New("the event id is taken")
+
 // MaxGroup bounds how many events one commit carries.
 const MaxGroup = 2000
 
@@ -77,13 +81,26 @@ func New(s store.Events, r *route.Router, routing Routing, lease func() store.Le
 type Entry struct {
 	Event          *event.Event
 	IdempotencyKey string
-	ClientID       bool
+	// ClientID says the client chose the event's id; it is Publisher's
+	// (an API key id): a repeat by another publisher is refused.
+	ClientID  bool
+	Publisher string
+}
+
+// Stored is what publishing one entry came to.
+type Stored struct {
+	// ID is the stored event's: the new one, or the original one when the
+	// entry repeats an earlier publish.
+	ID string
+	// Replayed says nothing new was stored: the entry was a repeat.
+	Replayed bool
+	// Err is ErrIDTaken when the entry was refused; ID is empty then.
+	Err error
 }
 
 // Publish routes and durably stores entries, returning once they are
-// committed. For each entry it returns the id of the stored event: the new
-// one, or the original one when the entry repeats an earlier publish.
-func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, error) {
+// committed, with what each came to.
+func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]Stored, error) {
 	routedAt := in.routedAt() // before routing, so that a change made meanwhile is caught
 	appends := make([]*store.Append, len(entries))
 	for i, e := range entries {
@@ -106,14 +123,18 @@ func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, err
 	if err := <-req.result; err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(appends))
+	stored := make([]Stored, len(appends))
 	for i, a := range appends {
-		ids[i] = a.Event.ID
-		if a.DuplicateOf != "" {
-			ids[i] = a.DuplicateOf
+		switch {
+		case a.IDTaken:
+			stored[i].Err = ErrIDTaken
+		case a.DuplicateOf != "":
+			stored[i] = Stored{ID: a.DuplicateOf, Replayed: true}
+		default:
+			stored[i].ID = a.Event.ID
 		}
 	}
-	return ids, nil
+	return stored, nil
 }
 
 // routedAt returns the version to route at, or nil when there is nothing to check.
@@ -132,6 +153,9 @@ func (in *Ingester) prepare(e Entry) (*store.Append, error) {
 		return nil, err
 	}
 	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID}
+	if e.ClientID {
+		a.Publisher = e.Publisher
+	}
 	return a, in.route(a)
 }
 
@@ -197,7 +221,7 @@ func (in *Ingester) commit(group []*request, n int) {
 	}
 	var jobs []*store.Job
 	for _, a := range entries {
-		if a.DuplicateOf != "" {
+		if a.DuplicateOf != "" || a.IDTaken {
 			continue
 		}
 		for _, d := range a.Deliveries {
