@@ -64,13 +64,13 @@ func startCluster(g *Gateway, seen store.Versions, subs []*event.Subscription) *
 
 // close stops the loops and gives the leader lease up, so that another
 // node takes the jobs over at its next try instead of after the lease.
-func (c *cluster) close() {
+func (c *cluster) close(ctx context.Context) {
 	c.cancel()
 	c.loops.Wait()
 	if !c.leader.Load() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	now := time.Now()
 	if _, err := c.g.Store.AcquireLeader(ctx, leaderLease, c.owner, now, now); err != nil {

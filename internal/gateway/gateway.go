@@ -135,14 +135,15 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 }
 
 // Shutdown stops accepting events, lets deliveries in flight finish while
-// ctx allows, and records every outcome. The store stays open.
-// Calling it again does nothing.
+// ctx allows, and records their outcomes. It returns by ctx's deadline
+// even when the store does not answer: what it could not write is sent
+// again after its lease. The store stays open. Calling it again does nothing.
 func (g *Gateway) Shutdown(ctx context.Context) {
 	g.stopped.Do(func() {
-		g.cluster.close()
-		g.Ingest.Close()
+		g.cluster.close(ctx)
+		g.Ingest.Close(ctx)
 		g.Dispatch.Shutdown(ctx)
-		g.sourceCounts.close()
+		g.sourceCounts.close(ctx)
 		g.background.Wait()
 	})
 }

@@ -61,6 +61,9 @@ type Ingester struct {
 	mu     sync.RWMutex // guards closed against sends on requests
 	closed bool
 	done   chan struct{}
+	// ctx is the commits'; Close cancels it when it runs out of time.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type request struct {
@@ -73,6 +76,7 @@ type request struct {
 // long; handoff receives them after each commit.
 func New(s store.Events, r *route.Router, routing Routing, lease func() store.Lease, handoff Handoff) *Ingester {
 	in := &Ingester{store: s, router: r, routing: routing, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
+	in.ctx, in.cancel = context.WithCancel(context.Background())
 	go in.commitLoop()
 	return in
 }
@@ -207,7 +211,7 @@ func (in *Ingester) commit(group []*request, n int) {
 		entries = append(entries, r.entries...)
 	}
 	// A commit is not cancelled by any one client: it carries many.
-	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	ctx, cancel := context.WithTimeout(in.ctx, commitTimeout)
 	defer cancel()
 	err := in.append(ctx, entries)
 	if err != nil {
@@ -257,13 +261,20 @@ func (in *Ingester) append(ctx context.Context, entries []*store.Append) error {
 	}
 }
 
-// Close stops accepting, commits what was accepted, and returns when done.
-func (in *Ingester) Close() {
+// Close stops accepting, commits what was accepted while ctx allows, and
+// returns when done; commits cut short answer their publishers an error.
+func (in *Ingester) Close(ctx context.Context) {
 	in.mu.Lock()
 	if !in.closed {
 		in.closed = true
 		close(in.requests)
 	}
 	in.mu.Unlock()
-	<-in.done
+	select {
+	case <-in.done:
+	case <-ctx.Done():
+		in.cancel()
+		<-in.done
+	}
+	in.cancel()
 }
