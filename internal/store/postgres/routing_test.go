@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -99,5 +100,37 @@ func waitForLockWaiter(t *testing.T, s *Store) {
 		if time.Now().After(deadline) {
 			t.Fatal("the append never waited for the subscription change under way")
 		}
+	}
+}
+
+// BenchmarkAppendRoutingCheck is BenchmarkAppendEvents with and without
+// the routing check, for its cost per group commit.
+func BenchmarkAppendRoutingCheck(b *testing.B) {
+	for _, checked := range []bool{false, true} {
+		b.Run(fmt.Sprintf("checked=%v", checked), func(b *testing.B) {
+			s := openStore(b, freshSchema(b))
+			sub := newSubscription(b, s)
+			routedAt, err := s.Versions(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lease := store.Lease{Owner: "bench", Until: time.Now().Add(time.Hour)}
+			const batch = 100
+			for b.Loop() {
+				b.StopTimer()
+				entries := make([]*store.Append, batch)
+				for i := range entries {
+					entries[i] = newAppend(sub)
+					if checked {
+						entries[i].RoutedAt = &routedAt.Subscriptions
+					}
+				}
+				b.StartTimer()
+				if err := s.AppendEvents(ctx, lease, entries); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
 }
