@@ -50,6 +50,7 @@ func New(g *gateway.Gateway) *Server {
 		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}},
 		keys:    &auth.Cache{TTL: keyCacheTTL}}
 	s.handle("GET", "/healthz", s.health, public)
+	s.handle("GET", "/readyz", s.ready, public)
 	s.handle("GET", "/v1/openapi.json", serveOpenAPI, public)
 
 	s.handle("POST", "/v1/events", s.publish, publishers)
@@ -135,4 +136,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready says whether this node can take events, for load balancers: not
+// while its last commit failed for lack of disk space.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.g.Ingest.DiskFull() {
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, "disk-full", diskFullDetail+" It is ready again once a write succeeds."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

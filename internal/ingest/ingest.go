@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -57,6 +58,8 @@ type Ingester struct {
 	handoff  Handoff
 	lease    func() store.Lease
 	requests chan *request
+
+	diskFull atomic.Bool // the last commit failed for lack of space
 
 	mu     sync.RWMutex // guards closed against sends on requests
 	closed bool
@@ -214,6 +217,7 @@ func (in *Ingester) commit(group []*request, n int) {
 	ctx, cancel := context.WithTimeout(in.ctx, commitTimeout)
 	defer cancel()
 	err := in.append(ctx, entries)
+	in.diskFull.Store(store.IsDiskFull(err))
 	if err != nil {
 		slog.Error("storing events failed", "events", len(entries), "err", err)
 	}
@@ -239,6 +243,10 @@ func (in *Ingester) commit(group []*request, n int) {
 		in.handoff(jobs)
 	}
 }
+
+// DiskFull reports whether the last commit failed because the store's disk
+// is full; the next commit that succeeds clears it.
+func (in *Ingester) DiskFull() bool { return in.diskFull.Load() }
 
 // append stores entries, routing them again while subscriptions changed
 // since they were routed.
