@@ -70,16 +70,19 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	ids, err := s.g.Publish(r.Context(), []gateway.Prepared{prepared})
+	stored, err := s.g.Publish(r.Context(), []gateway.Prepared{prepared})
+	if err == nil {
+		err = stored[0].Err
+	}
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if ids[0] != prepared.ID() || prepared.ClientID() {
+	if stored[0].Replayed || prepared.ClientID() {
 		// A repeat answers as the original did; the header tells a client that cares.
-		w.Header().Set("Idempotent-Replayed", fmt.Sprint(ids[0] != prepared.ID()))
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(stored[0].Replayed))
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"id": ids[0]})
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": stored[0].ID})
 }
 
 // batchResult is one entry's answer: an id, or why it was refused.
@@ -129,13 +132,16 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, err)
 			return
 		}
-		ids, err := s.g.Publish(r.Context(), entries)
+		stored, err := s.g.Publish(r.Context(), entries)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
-		for j, id := range ids {
-			results[positions[j]].ID = id
+		for j, st := range stored {
+			if st.Err != nil {
+				results[positions[j]].Error = problemFor(r, st.Err)
+			}
+			results[positions[j]].ID = st.ID
 		}
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"results": results})

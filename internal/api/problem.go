@@ -72,12 +72,19 @@ func problemFor(r *http.Request, err error) *Problem {
 		return p
 	case errors.Is(err, gateway.ErrQuota):
 		return newProblem(http.StatusForbidden, "quota-exceeded", err.Error()+".")
+	case errors.Is(err, ingest.ErrIDTaken):
+		return newProblem(http.StatusConflict, "id-taken", "An event with this id was published by another API key, so this one was not stored. Use ids that are unique to you (for example, prefixed with your name), or leave id out and the gateway assigns one.")
+	case store.IsDiskFull(err):
+		return newProblem(http.StatusInsufficientStorage, "disk-full", diskFullDetail+" Nothing was stored; retry once space is freed.")
 	case errors.Is(err, ingest.ErrClosed):
 		return newProblem(http.StatusServiceUnavailable, "shutting-down", err.Error())
 	}
 	slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return newProblem(http.StatusInternalServerError, "internal", "The gateway could not complete the request; nothing was changed unless the response said so. Retry, and report it if it persists.")
 }
+
+// diskFullDetail says what a full disk means for whoever reads it.
+const diskFullDetail = "The gateway's disk is full (its database could not write): the operator must free space or grow the volume."
 
 // decode reads a JSON body strictly, whatever its Content-Type claims: unknown fields, trailing data and
 // bodies over limit are errors that say what to fix.

@@ -38,6 +38,7 @@ func New(g *gateway.Gateway) *Server {
 	s := &Server{g: g, mux: http.NewServeMux(),
 		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}}}
 	s.handle("GET", "/healthz", s.health, public)
+	s.handle("GET", "/readyz", s.ready, public)
 	s.handle("GET", "/v1/openapi.json", serveOpenAPI, public)
 
 	s.handle("POST", "/v1/events", s.publish, publishers)
@@ -123,4 +124,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready says whether this node can take events, for load balancers: not
+// while its last commit failed for lack of disk space.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.g.DiskFull() {
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, "disk-full", diskFullDetail+" It is ready again once a write succeeds."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

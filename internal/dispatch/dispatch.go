@@ -643,27 +643,38 @@ func (d *Dispatcher) forgetGoneQueues() {
 	}
 }
 
-// Shutdown stops taking work, lets in-flight sends finish until ctx is
-// done, then cuts the rest short and releases it; outcomes are settled
-// before it returns.
+// settleReserve is what a shutdown keeps of its time for recording
+// outcomes: sends in flight are cut short that long before its deadline.
+const settleReserve = time.Second
+
+// Shutdown stops taking work, lets in-flight sends finish until shortly
+// before ctx's deadline, then cuts the rest short and releases it; outcomes
+// are settled, while ctx allows, before it returns.
 func (d *Dispatcher) Shutdown(ctx context.Context) {
 	close(d.stop)
 	d.sends.close()
 	d.loops.close()
+	sending := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		sending, cancel = context.WithDeadline(ctx, deadline.Add(-settleReserve))
+		defer cancel()
+	}
 	finished := make(chan struct{})
-	go func() { d.sends.wait(); close(finished) }()
+	// The loops too: a claim waiting for a database that does not answer
+	// is cut short with the sends.
+	go func() { d.sends.wait(); d.loops.wait(); close(finished) }()
 	select {
 	case <-finished:
-	case <-ctx.Done():
+	case <-sending.Done():
 		d.cancel()
 		<-finished
 	}
-	d.loops.wait()
 	d.cancel()
 	d.mu.Lock()
 	for _, q := range d.queues {
 		q.drainOnStop()
 	}
 	d.mu.Unlock()
-	d.settler.close()
+	d.settler.close(ctx)
 }

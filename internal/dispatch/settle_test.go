@@ -36,7 +36,7 @@ func TestSettlerLingersForMoreOutcomes(t *testing.T) {
 	}
 	time.Sleep(600 * time.Millisecond) // past the linger: written
 	s.add(&store.Outcome{DeliveryID: "dlv_last"})
-	s.close()
+	s.close(context.Background())
 	if want := []int{10, 1}; !slices.Equal(rec.batches, want) {
 		t.Fatalf("settled in batches of %v, want %v", rec.batches, want)
 	}

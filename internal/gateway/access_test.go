@@ -123,11 +123,14 @@ func (w *world) publish(role string, e *event.Event) string {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	ids, err := w.g.Publish(ctx, []gateway.Prepared{p})
+	stored, err := w.g.Publish(ctx, []gateway.Prepared{p})
+	if err == nil {
+		err = stored[0].Err
+	}
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return ids[0]
+	return stored[0].ID
 }
 
 // deliveries returns an event's deliveries by subscription: they are

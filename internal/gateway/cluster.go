@@ -34,9 +34,13 @@ type cluster struct {
 	quotasChecked time.Time // when the leader last checked partner quotas
 
 	// The follower's state: the versions it loaded, and the subscriptions
-	// loaded then with their UpdatedAt.
-	seen  store.Versions
-	known map[string]time.Time
+	// loaded then with their UpdatedAt. syncing guards them: ingest catches
+	// up (CatchUp) beside the follower's polls.
+	syncing sync.Mutex
+	seen    store.Versions
+	known   map[string]time.Time
+	// routedAt is seen.Subscriptions, for ingest to read without waiting.
+	routedAt atomic.Int64
 }
 
 // startCluster starts the leader loop, and with a shared store the follower.
@@ -45,6 +49,7 @@ type cluster struct {
 func startCluster(g *Gateway, seen store.Versions, subs []*event.Subscription) *cluster {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &cluster{g: g, owner: g.dispatch.Lease().Owner, cancel: cancel, seen: seen, known: map[string]time.Time{}}
+	c.routedAt.Store(seen.Subscriptions)
 	for _, s := range subs {
 		c.known[s.ID] = s.UpdatedAt
 	}
@@ -59,13 +64,13 @@ func startCluster(g *Gateway, seen store.Versions, subs []*event.Subscription) *
 
 // close stops the loops and gives the leader lease up, so that another
 // node takes the jobs over at its next try instead of after the lease.
-func (c *cluster) close() {
+func (c *cluster) close(ctx context.Context) {
 	c.cancel()
 	c.loops.Wait()
 	if !c.leader.Load() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	now := time.Now()
 	if _, err := c.g.store.AcquireLeader(ctx, leaderLease, c.owner, now, now); err != nil {
@@ -97,7 +102,19 @@ func (c *cluster) follow(ctx context.Context) {
 	}
 }
 
+// Version is the subscriptions version the router has loaded (ingest.Routing).
+// A node alone on its store routes every change as it makes it: nothing to check.
+func (c *cluster) Version() (int64, bool) {
+	return c.routedAt.Load(), !c.g.cfg.SingleNode
+}
+
+// CatchUp loads what changed through other nodes now, for an ingest commit
+// that found its routing stale (ingest.Routing).
+func (c *cluster) CatchUp(ctx context.Context) error { return c.sync(ctx) }
+
 func (c *cluster) sync(ctx context.Context) error {
+	c.syncing.Lock()
+	defer c.syncing.Unlock()
 	v, err := c.g.store.Versions(ctx)
 	if err != nil {
 		return err
@@ -114,6 +131,7 @@ func (c *cluster) sync(ctx context.Context) error {
 			c.g.dispatch.Poke() // a resumed subscription's deliveries are due now
 		}
 		c.seen.Subscriptions = v.Subscriptions
+		c.routedAt.Store(v.Subscriptions)
 	}
 	if v.EventTypes != c.seen.EventTypes {
 		types, err := c.g.store.AllEventTypes(ctx)

@@ -149,7 +149,7 @@ func TestLeaderDeletesOldEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "an event past retention with nothing to deliver being deleted", func() bool {
-		_, err := st.GetEvent(context.Background(), ids[0])
+		_, err := st.GetEvent(context.Background(), ids[0].ID)
 		return errors.Is(err, store.ErrNotFound)
 	})
 }

@@ -43,12 +43,12 @@ func (g *Gateway) Prepare(who auth.Principal, e *event.Event, idempotencyKey str
 		e.Time = time.Now()
 	}
 	e.Time = e.Time.UTC()
-	return Prepared{ingest.Entry{Event: e, IdempotencyKey: idempotencyKey, ClientID: clientID}}, nil
+	return Prepared{ingest.Entry{Event: e, IdempotencyKey: idempotencyKey, ClientID: clientID, Publisher: who.KeyID}}, nil
 }
 
 // Publish stores prepared events and their deliveries in one commit and
-// returns their ids; a repeated one answers the id stored first.
-func (g *Gateway) Publish(ctx context.Context, events []Prepared) ([]string, error) {
+// says what each came to: stored, a repeat of an earlier one, or refused.
+func (g *Gateway) Publish(ctx context.Context, events []Prepared) ([]ingest.Stored, error) {
 	entries := make([]ingest.Entry, len(events))
 	for i, p := range events {
 		entries[i] = p.entry

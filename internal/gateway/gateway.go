@@ -132,25 +132,30 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
 	}, s, g.router, webhook.New(webhook.Options{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
-	g.ingest = ingest.New(s, g.router, g.dispatch.Lease, g.dispatch.Enqueue)
-	g.dispatch.Start()
 	g.cluster = startCluster(g, seen, subs)
+	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue)
+	g.dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
 	return g, nil
 }
 
 // Shutdown stops accepting events, lets deliveries in flight finish while
-// ctx allows, and records every outcome. The store stays open.
-// Calling it again does nothing.
+// ctx allows, and records their outcomes. It returns by ctx's deadline
+// even when the store does not answer: what it could not write is sent
+// again after its lease. The store stays open. Calling it again does nothing.
 func (g *Gateway) Shutdown(ctx context.Context) {
 	g.stopped.Do(func() {
-		g.cluster.close()
-		g.ingest.Close()
+		g.cluster.close(ctx)
+		g.ingest.Close(ctx)
 		g.dispatch.Shutdown(ctx)
-		g.sourceCounts.close()
+		g.sourceCounts.close(ctx)
 		g.background.Wait()
 	})
 }
+
+// DiskFull reports whether this node's last commit failed for lack of disk
+// space, so that it should not take events until a write succeeds.
+func (g *Gateway) DiskFull() bool { return g.ingest.DiskFull() }
 
 func nodeName() string {
 	b := make([]byte, 6)

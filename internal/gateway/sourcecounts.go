@@ -22,10 +22,18 @@ type sourceCounts struct {
 	pending map[string]source.Counts
 	stop    chan struct{}
 	done    chan struct{}
+	// ctx is the writes'; close cancels it when it runs out of time.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
+
+// sourceCountsTimeout bounds one flush, so that a database that does not
+// answer cannot hold it (or a stop) forever.
+const sourceCountsTimeout = 5 * time.Second
 
 func startSourceCounts(s store.Sources) *sourceCounts {
 	c := &sourceCounts{store: s, pending: map[string]source.Counts{}, stop: make(chan struct{}), done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.loop()
 	return c
 }
@@ -64,16 +72,24 @@ func (c *sourceCounts) flush() {
 	batch := c.pending
 	c.pending = map[string]source.Counts{}
 	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(c.ctx, sourceCountsTimeout)
+	defer cancel()
 	for id, n := range batch {
-		if err := c.store.AddSourceCounts(context.Background(), id, n); err != nil {
+		if err := c.store.AddSourceCounts(ctx, id, n); err != nil {
 			slog.Warn("writing source counters failed; kept for the next try", "source", id, "err", err)
 			c.add(id, n)
 		}
 	}
 }
 
-// close writes what is pending and stops.
-func (c *sourceCounts) close() {
+// close writes what is pending, while ctx allows, and stops.
+func (c *sourceCounts) close(ctx context.Context) {
 	close(c.stop)
-	<-c.done
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		c.cancel()
+		<-c.done
+	}
+	c.cancel()
 }

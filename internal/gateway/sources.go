@@ -71,11 +71,11 @@ func (g *Gateway) Receive(ctx context.Context, in Inbound) (Receipt, error) {
 		g.countSource(ctx, src.ID, source.Counts{Invalid: 1})
 		return Receipt{}, err
 	}
-	ids, err := g.ingest.Publish(ctx, []ingest.Entry{entry})
+	stored, err := g.ingest.Publish(ctx, []ingest.Entry{entry})
 	if err != nil {
 		return Receipt{}, err
 	}
-	r := Receipt{EventID: ids[0], Replayed: ids[0] != entry.Event.ID}
+	r := Receipt{EventID: stored[0].ID, Replayed: stored[0].Replayed}
 	if r.Replayed {
 		g.countSource(ctx, src.ID, source.Counts{Duplicates: 1})
 	} else {

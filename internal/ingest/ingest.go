@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -19,23 +20,53 @@ import (
 // ErrClosed is returned once the ingester stops accepting.
 var ErrClosed = errors.New("the gateway is shutting down; retry the request against another node or in a moment")
 
+// ErrIDTaken is an entry's error when its client-supplied id belongs to an
+// event another publisher stored.
+var ErrIDTaken = errors.New("the event id is taken")
+
 // MaxGroup bounds how many events one commit carries.
 const MaxGroup = 2000
 
+// commitTimeout bounds one commit, with its retries: with the database
+// unreachable, publishers get an error and Close returns instead of waiting
+// for it forever.
+const commitTimeout = 5 * time.Second
+
+// routingTries bounds how often one commit routes again because
+// subscriptions changed meanwhile; more changes than that during one commit
+// fail it, and its publishers retry.
+const routingTries = 5
+
 // Handoff receives the jobs of freshly committed deliveries.
 type Handoff func([]*store.Job)
+
+// Routing keeps the router in step with subscription changes made through
+// other nodes sharing the store (see store.Append.RoutedAt).
+type Routing interface {
+	// Version returns the subscriptions version the router has loaded, and
+	// false when no other node shares the store, so there is nothing to check.
+	Version() (int64, bool)
+	// CatchUp loads into the router what changed since that version.
+	CatchUp(ctx context.Context) error
+}
 
 // Ingester routes and stores events.
 type Ingester struct {
 	store    store.Events
 	router   *route.Router
+	routing  Routing
 	handoff  Handoff
 	lease    func() store.Lease
 	requests chan *request
 
+	diskFull atomic.Bool // the last commit failed for lack of space
+
 	mu     sync.RWMutex // guards closed against sends on requests
 	closed bool
 	done   chan struct{}
+	// ctx is the commits'; Close cancels it when it runs out of time.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type request struct {
@@ -43,10 +74,12 @@ type request struct {
 	result  chan error
 }
 
-// New starts an ingester. lease says which node owns fresh deliveries and
-// for how long; handoff receives them after each commit.
-func New(s store.Events, r *route.Router, lease func() store.Lease, handoff Handoff) *Ingester {
-	in := &Ingester{store: s, router: r, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
+// New starts an ingester. routing says which subscription changes the
+// router has seen; lease says which node owns fresh deliveries and for how
+// long; handoff receives them after each commit.
+func New(s store.Events, r *route.Router, routing Routing, lease func() store.Lease, handoff Handoff) *Ingester {
+	in := &Ingester{store: s, router: r, routing: routing, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
+	in.ctx, in.cancel = context.WithCancel(context.Background())
 	go in.commitLoop()
 	return in
 }
@@ -55,19 +88,34 @@ func New(s store.Events, r *route.Router, lease func() store.Lease, handoff Hand
 type Entry struct {
 	Event          *event.Event
 	IdempotencyKey string
-	ClientID       bool
+	// ClientID says the client chose the event's id; it is Publisher's
+	// (an API key id): a repeat by another publisher is refused.
+	ClientID  bool
+	Publisher string
+}
+
+// Stored is what publishing one entry came to.
+type Stored struct {
+	// ID is the stored event's: the new one, or the original one when the
+	// entry repeats an earlier publish.
+	ID string
+	// Replayed says nothing new was stored: the entry was a repeat.
+	Replayed bool
+	// Err is ErrIDTaken when the entry was refused; ID is empty then.
+	Err error
 }
 
 // Publish routes and durably stores entries, returning once they are
-// committed. For each entry it returns the id of the stored event: the new
-// one, or the original one when the entry repeats an earlier publish.
-func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, error) {
+// committed, with what each came to.
+func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]Stored, error) {
+	routedAt := in.routedAt() // before routing, so that a change made meanwhile is caught
 	appends := make([]*store.Append, len(entries))
 	for i, e := range entries {
 		a, err := in.prepare(e)
 		if err != nil {
 			return nil, err
 		}
+		a.RoutedAt = routedAt
 		appends[i] = a
 	}
 	req := &request{entries: appends, result: make(chan error, 1)}
@@ -82,35 +130,58 @@ func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, err
 	if err := <-req.result; err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(appends))
+	stored := make([]Stored, len(appends))
 	for i, a := range appends {
-		ids[i] = a.Event.ID
-		if a.DuplicateOf != "" {
-			ids[i] = a.DuplicateOf
+		switch {
+		case a.IDTaken:
+			stored[i].Err = ErrIDTaken
+		case a.DuplicateOf != "":
+			stored[i] = Stored{ID: a.DuplicateOf, Replayed: true}
+		default:
+			stored[i].ID = a.Event.ID
 		}
 	}
-	return ids, nil
+	return stored, nil
 }
 
-// prepare encodes the envelope and creates one delivery per matching subscription.
+// routedAt returns the version to route at, or nil when there is nothing to check.
+func (in *Ingester) routedAt() *int64 {
+	v, check := in.routing.Version()
+	if !check {
+		return nil
+	}
+	return &v
+}
+
+// prepare encodes the envelope and routes the event.
 func (in *Ingester) prepare(e Entry) (*store.Append, error) {
 	env, err := e.Event.Envelope()
 	if err != nil {
 		return nil, err
 	}
 	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID}
-	subs, err := in.router.Match(e.Event, env)
+	if e.ClientID {
+		a.Publisher = e.Publisher
+	}
+	return a, in.route(a)
+}
+
+// route creates one delivery per matching subscription, replacing any
+// that an earlier routing created.
+func (in *Ingester) route(a *store.Append) error {
+	subs, err := in.router.Match(a.Event, a.Envelope)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := time.Now().UTC()
+	a.Deliveries = a.Deliveries[:0]
 	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
-			ID: event.NewID(event.PrefixDelivery), EventID: e.Event.ID, SubscriptionID: sub.ID,
+			ID: event.NewID(event.PrefixDelivery), EventID: a.Event.ID, SubscriptionID: sub.ID,
 			Status: event.Pending, CreatedAt: now,
 		})
 	}
-	return a, nil
+	return nil
 }
 
 // commitLoop takes whatever requests are waiting, up to MaxGroup events,
@@ -142,9 +213,11 @@ func (in *Ingester) commit(group []*request, n int) {
 	for _, r := range group {
 		entries = append(entries, r.entries...)
 	}
-	lease := in.lease()
 	// A commit is not cancelled by any one client: it carries many.
-	err := in.store.AppendEvents(context.Background(), lease, entries)
+	ctx, cancel := context.WithTimeout(in.ctx, commitTimeout)
+	defer cancel()
+	err := in.append(ctx, entries)
+	in.diskFull.Store(store.IsDiskFull(err))
 	if err != nil {
 		slog.Error("storing events failed", "events", len(entries), "err", err)
 	}
@@ -156,7 +229,7 @@ func (in *Ingester) commit(group []*request, n int) {
 	}
 	var jobs []*store.Job
 	for _, a := range entries {
-		if a.DuplicateOf != "" {
+		if a.DuplicateOf != "" || a.IDTaken {
 			continue
 		}
 		for _, d := range a.Deliveries {
@@ -171,13 +244,45 @@ func (in *Ingester) commit(group []*request, n int) {
 	}
 }
 
-// Close stops accepting, commits what was accepted, and returns when done.
-func (in *Ingester) Close() {
+// DiskFull reports whether the last commit failed because the store's disk
+// is full; the next commit that succeeds clears it.
+func (in *Ingester) DiskFull() bool { return in.diskFull.Load() }
+
+// append stores entries, routing them again while subscriptions changed
+// since they were routed.
+func (in *Ingester) append(ctx context.Context, entries []*store.Append) error {
+	for try := 1; ; try++ {
+		err := in.store.AppendEvents(ctx, in.lease(), entries)
+		if !errors.Is(err, store.ErrStaleRouting) || try == routingTries {
+			return err
+		}
+		if err := in.routing.CatchUp(ctx); err != nil {
+			return err
+		}
+		routedAt := in.routedAt()
+		for _, a := range entries {
+			if err := in.route(a); err != nil {
+				return err
+			}
+			a.RoutedAt = routedAt
+		}
+	}
+}
+
+// Close stops accepting, commits what was accepted while ctx allows, and
+// returns when done; commits cut short answer their publishers an error.
+func (in *Ingester) Close(ctx context.Context) {
 	in.mu.Lock()
 	if !in.closed {
 		in.closed = true
 		close(in.requests)
 	}
 	in.mu.Unlock()
-	<-in.done
+	select {
+	case <-in.done:
+	case <-ctx.Done():
+		in.cancel()
+		<-in.done
+	}
+	in.cancel()
 }

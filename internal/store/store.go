@@ -18,6 +18,10 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict means the request does not fit the current state.
 var ErrConflict = errors.New("conflict")
 
+// ErrStaleRouting means subscriptions changed after the events of an append
+// were routed (see Append.RoutedAt): nothing was stored; route them again.
+var ErrStaleRouting = errors.New("subscriptions changed since the events were routed")
+
 // Store is eventgate's state. All methods are safe for concurrent use.
 type Store interface {
 	Subscriptions
@@ -54,7 +58,8 @@ type Events interface {
 	// AppendEvents stores events and their deliveries in one durable
 	// transaction (group commit). An entry whose idempotency key or
 	// client-supplied id was already stored is not stored again: its
-	// DuplicateOf is set to the original event id instead.
+	// DuplicateOf is set to the original event id instead, or IDTaken when
+	// the id is another publisher's.
 	AppendEvents(ctx context.Context, lease Lease, entries []*Append) error
 	GetEvent(ctx context.Context, id string) (*event.Event, error)
 	ListEvents(ctx context.Context, q EventQuery) ([]*event.Event, string, error)
@@ -248,11 +253,25 @@ type Append struct {
 	Envelope []byte
 	// IdempotencyKey, when set, makes a repeat within IdempotencyWindow a duplicate.
 	IdempotencyKey string
-	// ClientID says the event id came from the client, so a repeat of it is a duplicate.
-	ClientID   bool
+	// ClientID says the event id came from the client: a repeat of it by
+	// the same Publisher is a duplicate, by another one IDTaken.
+	ClientID bool
+	// Publisher is who supplied a ClientID (an API key id); "" without one.
+	Publisher  string
 	Deliveries []*event.Delivery
 	// DuplicateOf is set by the store when the event was stored before.
 	DuplicateOf string
+	// IDTaken is set by the store when ClientID's id belongs to an event
+	// another publisher stored (or one stored before publishers were
+	// recorded): nothing was stored.
+	IDTaken bool
+	// RoutedAt, when set, is the subscriptions version (Versions) the router
+	// had loaded when it routed Deliveries. A store that nodes share fails
+	// the append with ErrStaleRouting when the version moved past the lowest
+	// RoutedAt of the entries, so that no event is committed without a
+	// subscription change that another node acknowledged before the commit.
+	// A store that one node owns sees every change through it and ignores it.
+	RoutedAt *int64
 }
 
 // IdempotencyWindow is how long an Idempotency-Key is remembered.

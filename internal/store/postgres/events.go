@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
@@ -33,6 +35,20 @@ func (s *Store) AppendEvents(ctx context.Context, lease store.Lease, entries []*
 	return nil
 }
 
+// routedAt is the lowest RoutedAt of entries, or nil when none has one.
+func routedAt(entries []*store.Append) *int64 {
+	var low *int64
+	for _, a := range entries {
+		if a.RoutedAt != nil && (low == nil || *a.RoutedAt < *low) {
+			low = a.RoutedAt
+		}
+	}
+	return low
+}
+
+// errStaleRouting is the SQLSTATE check_routing raises (migration 0006).
+const errStaleRouting = "EG001"
+
 // appendOnce stores what is new in entries and returns, for each entry, the
 // id of the event it repeats, or "".
 func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*store.Append) ([]string, error) {
@@ -49,16 +65,21 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 	var ik keyRows
 	dups := make([]string, len(entries))
 	for i, a := range entries {
+		a.IDTaken = false // set afresh: the append may be a second try
 		if a.IdempotencyKey != "" {
 			dups[i] = keys[a.IdempotencyKey]
 		}
-		if dups[i] == "" && a.ClientID && ids[a.Event.ID] {
+		if publisher, stored := ids[a.Event.ID]; dups[i] == "" && a.ClientID && stored {
+			if publisher != a.Publisher {
+				a.IDTaken = true
+				continue
+			}
 			dups[i] = a.Event.ID
 		}
 		if dups[i] != "" {
 			continue
 		}
-		ids[a.Event.ID] = true
+		ids[a.Event.ID] = a.Publisher
 		ev.add(a)
 		if a.IdempotencyKey != "" {
 			keys[a.IdempotencyKey] = a.Event.ID
@@ -72,9 +93,14 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 		return dups, nil
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO events (id, type, received_at, envelope)
-		SELECT id, type, $5, envelope FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[]) AS e(id, type, envelope, n) ORDER BY n`,
-		ev.id, ev.typ, ev.envelope, ev.n, now)
+	if v := routedAt(entries); v != nil {
+		// First, so that the whole batch rolls back when routing is stale:
+		// one statement more, no round trip more.
+		b.Queue(`SELECT check_routing($1)`, *v)
+	}
+	b.Queue(`INSERT INTO events (id, type, received_at, envelope, publisher)
+		SELECT id, type, $6, envelope, publisher FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::text[]) AS e(id, type, envelope, n, publisher) ORDER BY n`,
+		ev.id, ev.typ, ev.envelope, ev.n, ev.publisher, now)
 	if len(ik.key) > 0 {
 		// An expired key is forgotten, so that the insert can take it again;
 		// a key that is still fresh must have been stored concurrently: the
@@ -94,13 +120,18 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner)
 	}
 	queueTypeCounts(b, ev.typ, now)
-	return dups, s.sendBatch(ctx, b)
+	err = s.sendBatch(ctx, b)
+	if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == errStaleRouting {
+		return nil, store.ErrStaleRouting
+	}
+	return dups, err
 }
 
 // storedOriginals finds, in one query, the fresh idempotency keys and the
-// client-supplied event ids of entries that are already stored.
-func (s *Store) storedOriginals(ctx context.Context, entries []*store.Append, windowStart time.Time) (keys map[string]string, ids map[string]bool, err error) {
-	keys, ids = map[string]string{}, map[string]bool{}
+// client-supplied event ids of entries that are already stored, with who
+// published each id.
+func (s *Store) storedOriginals(ctx context.Context, entries []*store.Append, windowStart time.Time) (keys map[string]string, ids map[string]string, err error) {
+	keys, ids = map[string]string{}, map[string]string{}
 	var wantKeys, wantIDs []string
 	for _, a := range entries {
 		if a.IdempotencyKey != "" {
@@ -113,16 +144,16 @@ func (s *Store) storedOriginals(ctx context.Context, entries []*store.Append, wi
 	if len(wantKeys) == 0 && len(wantIDs) == 0 {
 		return keys, ids, nil // ids the store made up cannot repeat: nothing to look up
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT key, event_id FROM idempotency_keys WHERE key = ANY($1) AND created_at > $2
+	rows, _ := s.pool.Query(ctx, `SELECT key, event_id, '' FROM idempotency_keys WHERE key = ANY($1) AND created_at > $2
 		UNION ALL
-		SELECT NULL, id FROM events WHERE id = ANY($3)`, wantKeys, windowStart, wantIDs)
+		SELECT NULL, id, publisher FROM events WHERE id = ANY($3)`, wantKeys, windowStart, wantIDs)
 	var key *string
-	var id string
-	_, err = pgx.ForEachRow(rows, []any{&key, &id}, func() error {
+	var id, publisher string
+	_, err = pgx.ForEachRow(rows, []any{&key, &id, &publisher}, func() error {
 		if key != nil {
 			keys[*key] = id
 		} else {
-			ids[id] = true
+			ids[id] = publisher
 		}
 		return nil
 	})
@@ -134,14 +165,15 @@ func (s *Store) storedOriginals(ctx context.Context, entries []*store.Append, wi
 
 // eventRows, keyRows and deliveryRows gather a batch column by column, for unnest.
 type eventRows struct {
-	id, typ  []string
-	envelope [][]byte
-	n        []int32
+	id, typ, publisher []string
+	envelope           [][]byte
+	n                  []int32
 }
 
 func (r *eventRows) add(a *store.Append) {
 	r.id, r.typ = append(r.id, a.Event.ID), append(r.typ, a.Event.Type)
 	r.envelope, r.n = append(r.envelope, a.Envelope), append(r.n, int32(len(r.n)))
+	r.publisher = append(r.publisher, a.Publisher)
 }
 
 type keyRows struct{ key, eventID []string }

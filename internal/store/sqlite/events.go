@@ -32,7 +32,7 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 		if err != nil {
 			return err
 		}
-		findID, err := s.prepared(ctx, tx, `SELECT id FROM events WHERE id = ?`)
+		findPublisher, err := s.prepared(ctx, tx, `SELECT publisher FROM events WHERE id = ?`)
 		if err != nil {
 			return err
 		}
@@ -51,10 +51,11 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 		// Events and deliveries are inserted together at the end, many
 		// rows per statement; until then an event id given twice in this
 		// group is caught here, not by the events table.
-		eventRows := make([]any, 0, 4*len(entries))
+		eventRows := make([]any, 0, 5*len(entries))
 		deliveryRows := make([]any, 0, 8*len(entries)) // most events have a delivery or none
-		var clientIDs map[string]bool
+		var clientIDs map[string]string                // publishers of the client ids in this group
 		for _, a := range entries {
+			a.DuplicateOf, a.IDTaken = "", false // set afresh: the append may be a second try
 			if a.IdempotencyKey != "" {
 				a.DuplicateOf, err = lookup(ctx, findKey, a.IdempotencyKey, windowStart)
 				if err != nil {
@@ -62,20 +63,28 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 				}
 			}
 			if a.DuplicateOf == "" && a.ClientID {
-				if clientIDs[a.Event.ID] {
+				publisher, stored := clientIDs[a.Event.ID]
+				if !stored {
+					if publisher, stored, err = storedPublisher(ctx, findPublisher, a.Event.ID); err != nil {
+						return err
+					}
+				}
+				switch {
+				case !stored:
+					if clientIDs == nil {
+						clientIDs = map[string]string{}
+					}
+					clientIDs[a.Event.ID] = a.Publisher
+				case publisher == a.Publisher:
 					a.DuplicateOf = a.Event.ID
-				} else if a.DuplicateOf, err = lookup(ctx, findID, a.Event.ID); err != nil {
-					return err
+				default:
+					a.IDTaken = true
 				}
-				if clientIDs == nil {
-					clientIDs = map[string]bool{}
-				}
-				clientIDs[a.Event.ID] = true
 			}
-			if a.DuplicateOf != "" {
+			if a.DuplicateOf != "" || a.IDTaken {
 				continue
 			}
-			eventRows = append(eventRows, a.Event.ID, a.Event.Type, micros(now), a.Envelope)
+			eventRows = append(eventRows, a.Event.ID, a.Event.Type, micros(now), a.Envelope, a.Publisher)
 			typeCounts[a.Event.Type]++
 			if a.IdempotencyKey != "" {
 				if _, err := insertKey.ExecContext(ctx, a.IdempotencyKey, a.Event.ID, micros(now)); err != nil {
@@ -90,7 +99,7 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 				deliveryRows = append(deliveryRows, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c)
 			}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope)`, `(?, ?, ?, ?)`, ``, eventRows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope, publisher)`, `(?, ?, ?, ?, ?)`, ``, eventRows); err != nil {
 			return err
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)`,
@@ -141,6 +150,16 @@ func lookup(ctx context.Context, stmt *sql.Stmt, args ...any) (string, error) {
 		return "", nil
 	}
 	return v, err
+}
+
+// storedPublisher returns who published the stored event id ("" when the
+// gateway made the id up), and whether it is stored at all.
+func storedPublisher(ctx context.Context, find *sql.Stmt, id string) (publisher string, stored bool, err error) {
+	err = find.QueryRowContext(ctx, id).Scan(&publisher)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	return publisher, err == nil, err
 }
 
 func (s *Store) GetEvent(ctx context.Context, id string) (*event.Event, error) {

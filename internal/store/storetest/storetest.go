@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 		"SubscriptionPagination": testSubscriptionPagination,
 		"AppendAndRead":          testAppendAndRead,
 		"Idempotency":            testIdempotency,
+		"ClientIDsPerPublisher":  testClientIDsPerPublisher,
 		"EventPagination":        testEventPagination,
 		"LeasesAndClaims":        testLeasesAndClaims,
 		"SettleOutcomes":         testSettleOutcomes,
@@ -294,6 +295,51 @@ func testIdempotency(t *testing.T, s store.Store) {
 	ds, _, _ := s.ListDeliveries(ctx, store.DeliveryQuery{SubscriptionID: sub.ID})
 	if len(ds) != 3 {
 		t.Fatalf("duplicates created deliveries: %d, want 3", len(ds))
+	}
+}
+
+// testClientIDsPerPublisher: a client-supplied id is its publisher's. A
+// repeat by that publisher is a duplicate; by another one it is refused
+// (IDTaken) and stores nothing, so that no publisher can make another's
+// event vanish by publishing its id first.
+func testClientIDsPerPublisher(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	lease := store.Lease{Owner: "n", Until: time.Now().Add(time.Minute)}
+	withID := func(id, publisher string) *store.Append {
+		a := newAppend("order.created", sub)
+		a.Event.ID, a.Deliveries[0].EventID, a.ClientID, a.Publisher = id, id, true, publisher
+		return a
+	}
+	append := func(entries ...*store.Append) {
+		t.Helper()
+		if err := s.AppendEvents(ctx, lease, entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	partner := withID("order-1001", "key_partner")
+	append(partner)
+	operator := withID("order-1001", "key_operator")
+	append(operator)
+	if !operator.IDTaken || operator.DuplicateOf != "" {
+		t.Fatalf("another publisher's repeat of an id: IDTaken=%v DuplicateOf=%q, want taken", operator.IDTaken, operator.DuplicateOf)
+	}
+	again := withID("order-1001", "key_partner")
+	append(again)
+	if again.IDTaken || again.DuplicateOf != "order-1001" {
+		t.Fatalf("the publisher's own repeat of its id: IDTaken=%v DuplicateOf=%q, want a duplicate of order-1001", again.IDTaken, again.DuplicateOf)
+	}
+	first, second := withID("order-1002", "key_partner"), withID("order-1002", "key_operator")
+	append(first, second)
+	if first.IDTaken || first.DuplicateOf != "" || !second.IDTaken {
+		t.Fatalf("one id from two publishers in one batch: first taken=%v dup=%q, second taken=%v; want the first stored, the second taken",
+			first.IDTaken, first.DuplicateOf, second.IDTaken)
+	}
+	ds, _, err := s.ListDeliveries(ctx, store.DeliveryQuery{SubscriptionID: sub.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 {
+		t.Fatalf("%d deliveries, want 2: refused and repeated events store none", len(ds))
 	}
 }
 
