@@ -62,6 +62,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		return notFoundProblem(r)
 	case errors.Is(err, store.ErrBadCursor):
 		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
+	case errors.Is(err, gateway.ErrOverQuota):
+		return newProblem(http.StatusConflict, "over-quota", err.Error()+".")
 	case errors.Is(err, gateway.ErrQuota):
 		return newProblem(http.StatusForbidden, "quota-exceeded", err.Error()+".")
 	case errors.Is(err, ingest.ErrClosed):

@@ -75,6 +75,7 @@ type Gateway struct {
 	background sync.WaitGroup
 
 	sourceCounts *sourceCounts
+	quota        *quotaGate
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -92,6 +93,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		cfg.PollInterval = time.Second
 	}
 	g := &Gateway{Store: s, Router: route.New(), Catalog: catalog.New(cfg.StrictEventTypes), Guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
+	g.quota = newQuotaGate(g)
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
 	}
@@ -126,6 +128,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
+		Quota:        g.quota,
 	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
 	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
 	g.Dispatch.Start()
@@ -293,6 +296,11 @@ func (g *Gateway) SetStatus(ctx context.Context, id string, status event.Subscri
 	s, err := g.Store.GetSubscription(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if status == event.Active && s.Status != event.Active {
+		if err := g.checkResume(ctx, s); err != nil {
+			return nil, err
+		}
 	}
 	s.Status, s.StatusReason = status, reason
 	return s, g.UpdateSubscription(ctx, s)

@@ -36,6 +36,7 @@ func (g *Gateway) UpdatePartner(ctx context.Context, p *event.Partner) error {
 		return err
 	}
 	// A changed quota takes effect now, not at the leader's next check.
+	g.quota.forget(p.ID)
 	return g.enforceQuota(ctx, p, time.Now())
 }
 
