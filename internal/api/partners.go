@@ -134,7 +134,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
-	if err := s.g.Store.RevokeKey(r.Context(), r.PathValue("id"), "", time.Now().UTC()); err != nil {
+	if err := s.g.RevokeKey(r.Context(), r.PathValue("id"), ""); err != nil {
 		fail(w, r, err)
 		return
 	}

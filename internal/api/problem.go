@@ -60,6 +60,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		return p
 	case errors.Is(err, store.ErrNotFound):
 		return notFoundProblem(r)
+	case errors.Is(err, store.ErrConflict):
+		return newProblem(http.StatusConflict, "conflict", err.Error()+".")
 	case errors.Is(err, store.ErrBadCursor):
 		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
 	case errors.Is(err, gateway.ErrOverQuota):

@@ -159,21 +159,12 @@ func nodeName() string {
 	return "node-" + hex.EncodeToString(b)
 }
 
+// envAdminKeyName names the admin key that EVENTGATE_ADMIN_KEY manages.
+const envAdminKeyName = "EVENTGATE_ADMIN_KEY"
+
 func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 	if g.cfg.AdminKey != "" {
-		if len(g.cfg.AdminKey) < 16 {
-			return errors.New("EVENTGATE_ADMIN_KEY must be at least 16 characters; generate one with: openssl rand -base64 32")
-		}
-		if _, err := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); err == nil {
-			return nil
-		}
-		err := g.Store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
-		if err != nil {
-			if _, again := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); again == nil {
-				return nil // a node starting beside this one stored it first
-			}
-		}
-		return err
+		return g.useEnvAdminKey(ctx)
 	}
 	n, err := g.Store.CountKeys(ctx, auth.ScopeAdmin)
 	if err != nil || n > 0 {
@@ -185,6 +176,48 @@ func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 	}
 	g.GeneratedAdminKey = secret
 	return nil
+}
+
+// useEnvAdminKey stores EVENTGATE_ADMIN_KEY's key if it is new and revokes
+// the environment-managed keys made before it: changing the variable
+// replaces the old key instead of adding one.
+func (g *Gateway) useEnvAdminKey(ctx context.Context) error {
+	if len(g.cfg.AdminKey) < 16 {
+		return errors.New("EVENTGATE_ADMIN_KEY must be at least 16 characters; generate one with: openssl rand -base64 32")
+	}
+	current, err := g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey))
+	if errors.Is(err, store.ErrNotFound) {
+		current = auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, envAdminKeyName)
+		if err = g.Store.CreateKey(ctx, current); err != nil {
+			// A node starting beside this one may have stored it first;
+			// otherwise the key exists revoked, which the lookup hides.
+			if current, err = g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); errors.Is(err, store.ErrNotFound) {
+				return errors.New("EVENTGATE_ADMIN_KEY is a key that was revoked (replaced by a newer EVENTGATE_ADMIN_KEY, or through DELETE /v1/keys); choose a new one: openssl rand -base64 32")
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for page := (store.KeyQuery{Page: store.Page{Limit: store.MaxLimit}}); ; {
+		keys, next, err := g.Store.ListKeys(ctx, page)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			// Only older ones: of two nodes started with different keys at once, the newer key wins.
+			if k.Name == envAdminKeyName && k.Scope == auth.ScopeAdmin && k.ID < current.ID {
+				if err := g.Store.RevokeKey(ctx, k.ID, "", time.Now().UTC()); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				slog.Info("revoked the admin key of an earlier EVENTGATE_ADMIN_KEY", "key", k.ID, "prefix", k.Prefix)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.After = next
+	}
 }
 
 // CreateSubscription validates, completes and stores a new subscription;

@@ -154,3 +154,16 @@ func (g *Gateway) CreateKey(ctx context.Context, req KeyRequest) (string, *store
 	key.PartnerID, key.PublishTypes, key.ExpiresAt = req.PartnerID, req.PublishTypes, req.ExpiresAt
 	return secret, key, g.Store.CreateKey(ctx, key)
 }
+
+// RevokeKey revokes a key; partnerID, when set, must own it. The last
+// admin key is kept: without one, nobody could manage the gateway.
+func (g *Gateway) RevokeKey(ctx context.Context, id, partnerID string) error {
+	admins, _, err := g.Store.ListKeys(ctx, store.KeyQuery{Scope: auth.ScopeAdmin, Page: store.Page{Limit: 2}})
+	if err != nil {
+		return err
+	}
+	if len(admins) == 1 && admins[0].ID == id {
+		return fmt.Errorf("%w: %s is the last admin key; create another admin key (POST /v1/keys) before revoking this one", store.ErrConflict, id)
+	}
+	return g.Store.RevokeKey(ctx, id, partnerID, time.Now().UTC())
+}

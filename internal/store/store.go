@@ -137,7 +137,7 @@ type Keys interface {
 	CreateKey(ctx context.Context, k *Key) error
 	// KeyByHash finds an unrevoked key by the SHA-256 of its secret.
 	KeyByHash(ctx context.Context, hash []byte) (*Key, error)
-	// ListKeys lists unrevoked keys, newest first; PartnerID narrows to one partner's.
+	// ListKeys lists unrevoked keys, newest first; PartnerID and Scope narrow it.
 	ListKeys(ctx context.Context, q KeyQuery) ([]*Key, string, error)
 	// RevokeKey revokes an unrevoked key; partnerID, when set, must own it.
 	RevokeKey(ctx context.Context, id, partnerID string, at time.Time) error
@@ -218,6 +218,7 @@ type SubscriptionQuery struct {
 type KeyQuery struct {
 	Page
 	PartnerID string
+	Scope     string
 }
 
 // EventQuery filters a list of events.
