@@ -53,7 +53,9 @@ func startOn(t *testing.T, dir, adminKey string) (g *gateway.Gateway, call func(
 // adminKeyIDs lists the unrevoked admin keys by name.
 func adminKeyIDs(t *testing.T, body string) map[string]string {
 	t.Helper()
-	var page struct{ Data []struct{ ID, Name, Scope string } }
+	var page struct {
+		Data []struct{ ID, Name, Scope string }
+	}
 	if err := json.Unmarshal([]byte(body), &page); err != nil {
 		t.Fatalf("decoding %s: %v", body, err)
 	}
