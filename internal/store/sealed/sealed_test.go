@@ -3,6 +3,7 @@ package sealed_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,7 +23,10 @@ func open(t *testing.T, dir string) store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { inner.Close() })
-	key, err := secret.LoadKey("", dir)
+	key, err := secret.ReadKey("", dir)
+	if errors.Is(err, secret.ErrNoKeyFile) {
+		key, err = secret.CreateKeyFile(dir)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
