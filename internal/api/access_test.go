@@ -91,6 +91,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/v1/event-types", "", false, true},
 		{"GET", "/v1/event-types/order.created", "", false, true},
 		{"PUT", "/v1/event-types/order.created", `{"description":"x"}`, false, false},
+		{"PATCH", "/v1/event-types/order.created", `{"description":"y"}`, false, false},
 		{"DELETE", "/v1/event-types/order.created", "", false, false},
 		{"GET", "/v1/deliveries", "", false, true},
 		{"GET", "/v1/deliveries/{dlv}", "", false, true},

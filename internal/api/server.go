@@ -84,6 +84,7 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("GET", "/v1/event-types", s.listEventTypes, partners)
 	s.handle("GET", "/v1/event-types/{name}", s.getEventType, partners)
 	s.handle("PUT", "/v1/event-types/{name}", s.putEventType, admin)
+	s.handle("PATCH", "/v1/event-types/{name}", s.patchEventType, admin)
 	s.handle("DELETE", "/v1/event-types/{name}", s.deleteEventType, admin)
 
 	s.handle("GET", "/v1/deliveries", s.listDeliveries, partners)
