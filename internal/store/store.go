@@ -180,6 +180,9 @@ type Sources interface {
 	CreateSource(ctx context.Context, s *source.Source) error
 	GetSource(ctx context.Context, id string) (*source.Source, error)
 	ListSources(ctx context.Context, p Page) ([]*source.Source, string, error)
+	// UpdateSource replaces a source's name, definition and secrets; its
+	// counts and creation time stay.
+	UpdateSource(ctx context.Context, s *source.Source) error
 	DeleteSource(ctx context.Context, id string) error
 	// AddSourceCounts adds c to a source's counts.
 	AddSourceCounts(ctx context.Context, id string, c source.Counts) error
