@@ -94,6 +94,7 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("POST", "/v1/sources", s.createSource, admin)
 	s.handle("GET", "/v1/sources", s.listSources, admin)
 	s.handle("GET", "/v1/sources/{id}", s.getSource, admin)
+	s.handle("PATCH", "/v1/sources/{id}", s.patchSource, admin)
 	s.handle("DELETE", "/v1/sources/{id}", s.deleteSource, admin)
 	// Providers' webhooks: the signature is the authentication.
 	s.handle("POST", "/ingest/{id}", s.receive, public)
