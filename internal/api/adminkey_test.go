@@ -87,7 +87,6 @@ func TestAdminKeyFromEnvironmentReplacesTheEarlierOne(t *testing.T) {
 	}
 	stop()
 	_, call, stop = startOn(t, dir, second)
-	defer stop()
 	if code, _ := call(first, "GET", "/v1/keys"); code != 401 {
 		t.Fatalf("the replaced EVENTGATE_ADMIN_KEY answered %d, want 401", code)
 	}
@@ -110,4 +109,15 @@ func TestAdminKeyFromEnvironmentReplacesTheEarlierOne(t *testing.T) {
 	if code, _ := call(second, "GET", "/v1/keys"); code != 200 {
 		t.Fatalf("the last admin key answered %d after the refused revoke", code)
 	}
+	stop()
+
+	// A node that starts with the replaced value refuses to run.
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gateway.Start(context.Background(), st, gateway.Config{AdminKey: first, SingleNode: true}); err == nil || !strings.Contains(err.Error(), "was revoked") {
+		t.Fatalf("a start with a revoked EVENTGATE_ADMIN_KEY: %v", err)
+	}
+	st.Close()
 }

@@ -189,10 +189,11 @@ func (g *Gateway) useEnvAdminKey(ctx context.Context) error {
 	if errors.Is(err, store.ErrNotFound) {
 		current = auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, envAdminKeyName)
 		if err = g.Store.CreateKey(ctx, current); err != nil {
+			createErr := err
 			// A node starting beside this one may have stored it first;
 			// otherwise the key exists revoked, which the lookup hides.
 			if current, err = g.Store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); errors.Is(err, store.ErrNotFound) {
-				return errors.New("EVENTGATE_ADMIN_KEY is a key that was revoked (replaced by a newer EVENTGATE_ADMIN_KEY, or through DELETE /v1/keys); choose a new one: openssl rand -base64 32")
+				return fmt.Errorf("storing EVENTGATE_ADMIN_KEY failed (%v): most likely it is a key that was revoked (replaced by a newer EVENTGATE_ADMIN_KEY, or through DELETE /v1/keys); choose a new one: openssl rand -base64 32", createErr)
 			}
 		}
 	}
