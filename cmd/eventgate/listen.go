@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -19,7 +20,7 @@ func listen(args []string) error {
 	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:9000", "address to receive webhooks on")
 	secret := fs.String("secret", "", "the subscription's whsec_ secret, to verify signatures")
-	status := fs.Int("status", http.StatusNoContent, "HTTP status to answer with (try 500 to see retries)")
+	status := fs.Int("status", http.StatusNoContent, "HTTP status to answer a delivery with (try 500 to see retries); one whose signature does not verify gets 401")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,14 +31,19 @@ func listen(args []string) error {
 			return fmt.Errorf("--secret: %v", err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "listening for webhooks on http://%s/ (answering %d)\n", *addr, *status)
-	return http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "listening for webhooks on http://%s/ (answering %d)\n", ln.Addr(), *status)
+	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		verdict := "not checked (pass --secret)"
+		verdict, answer := "not checked (pass --secret)", *status
 		if key != nil {
 			verdict = "valid"
 			if err := key.Verify(r.Header.Get("Webhook-Id"), r.Header.Get("Webhook-Timestamp"), r.Header.Get("Webhook-Signature"), body, time.Now()); err != nil {
-				verdict = "INVALID: " + err.Error()
+				// What a receiver should do: refuse what it cannot trust.
+				verdict, answer = "INVALID: "+err.Error(), http.StatusUnauthorized
 			}
 		}
 		// Indent keeps the body's own order and numbers: it is what was signed.
@@ -47,6 +53,6 @@ func listen(args []string) error {
 			out.Write(body)
 		}
 		fmt.Printf("%s %s webhook-id=%s signature %s\n  %s\n", time.Now().Format(time.TimeOnly), r.URL.Path, r.Header.Get("Webhook-Id"), verdict, out.Bytes())
-		w.WriteHeader(*status)
+		w.WriteHeader(answer)
 	}))
 }

@@ -19,8 +19,10 @@ Usage:
   eventgate filter test      try a content filter pattern on an event (exit 0: match, 1: no match)
   eventgate version          print the version
 
-Every flag can also be set in the environment as EVENTGATE_<FLAG>,
-e.g. --allow-private-targets as EVENTGATE_ALLOW_PRIVATE_TARGETS=true.
+Every flag of serve and migrate can also be set in the environment as
+EVENTGATE_<FLAG>, e.g. --allow-private-targets as
+EVENTGATE_ALLOW_PRIVATE_TARGETS=true; those of the other commands as
+EVENTGATE_<COMMAND>_<FLAG>, e.g. --addr of listen as EVENTGATE_LISTEN_ADDR.
 `
 
 var version = "dev"
@@ -63,7 +65,7 @@ func main() {
 }
 
 // parseFlags parses args, then fills every flag not given on the command
-// line from its EVENTGATE_<FLAG> environment variable.
+// line from its environment variable (envName).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,7 +74,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := envName(f.Name)
+		name := envName(fs.Name(), f.Name)
 		if v, ok := os.LookupEnv(name); ok && !set[f.Name] && err == nil {
 			if e := f.Value.Set(v); e != nil {
 				err = fmt.Errorf("%s=%q: %v", name, v, e)
@@ -82,6 +84,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return err
 }
 
-func envName(flagName string) string {
-	return "EVENTGATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+// envName is where a command's flag is read from in the environment. Each
+// command has its own names, so that a variable meant for the gateway does
+// not also move a tool (EVENTGATE_ADDR put `listen` on the gateway's port):
+// serve has the short EVENTGATE_<FLAG>, which migrate shares because its
+// flags name the same store; the others have EVENTGATE_<COMMAND>_<FLAG>.
+func envName(command, flagName string) string {
+	prefix := "EVENTGATE_"
+	if command != "serve" && command != "migrate" {
+		prefix += command + "_"
+	}
+	return strings.ToUpper(strings.ReplaceAll(prefix+flagName, "-", "_"))
 }

@@ -103,6 +103,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/v1/event-types", "", false, true},
 		{"GET", "/v1/event-types/order.created", "", false, true},
 		{"PUT", "/v1/event-types/order.created", `{"description":"x"}`, false, false},
+		{"PATCH", "/v1/event-types/order.created", `{"description":"y"}`, false, false},
 		{"DELETE", "/v1/event-types/order.created", "", false, false}, // 409 for the admin: subscriptions receive it
 		{"GET", "/v1/deliveries", "", false, true},
 		{"GET", "/v1/deliveries/{dlv}", "", false, true},
@@ -119,6 +120,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/v1/sources", string(must(json.Marshal(githubSource))), false, false},
 		{"GET", "/v1/sources", "", false, false},
 		{"GET", "/v1/sources/{src}", "", false, false},
+		{"PATCH", "/v1/sources/{src}", `{"name":"renamed"}`, false, false},
 		{"DELETE", "/v1/sources/{new-src}", "", false, false},
 	}
 	covered := map[string]bool{}

@@ -30,6 +30,21 @@ func (s *Server) putEventType(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, stored)
 }
 
+// patchEventType changes only the fields the body holds (JSON merge patch).
+func (s *Server) patchEventType(w http.ResponseWriter, r *http.Request) {
+	var patch map[string]json.RawMessage
+	if err := decode(w, r, MaxBody, &patch); err != nil {
+		fail(w, r, err)
+		return
+	}
+	t, err := s.g.PatchEventType(r.Context(), caller(r), r.PathValue("name"), patch)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, t)
+}
+
 func (s *Server) getEventType(w http.ResponseWriter, r *http.Request) {
 	t, err := s.g.GetEventType(r.Context(), caller(r), r.PathValue("name"))
 	if err != nil {

@@ -113,3 +113,54 @@ func TestStrictEventTypesRefuseUnknownTypes(t *testing.T) {
 	e.must(200, "PUT", "/v1/event-types/order.created", `{"description":"x"}`, nil)
 	e.publish("order.created", `{}`)
 }
+
+// TestDeprecatingKeepsTheSchema: deprecating a type with PUT and only
+// {"deprecated": true} wiped its schema and let invalid data in. PUT now
+// refuses to drop a schema unless told to; PATCH changes only what it names.
+func TestDeprecatingKeepsTheSchema(t *testing.T) {
+	e := newEnv(t)
+	const path = "/v1/event-types/order.created"
+	e.must(200, "PUT", path, `{"description":"An order was placed","schema":`+orderSchema+`}`, nil)
+
+	code, _, body := e.do("PUT", path, `{"deprecated":true}`)
+	var p problem
+	json.Unmarshal(body, &p)
+	if code != 422 || !hasField(p, "schema") || !strings.Contains(p.Detail, `"schema": null`) {
+		t.Fatalf("PUT without the schema: %d %s; want 422 naming schema", code, body)
+	}
+
+	type withSchema struct {
+		eventType
+		Schema json.RawMessage
+	}
+	answer := func(method, body string) (et withSchema) { // a fresh value: the answer leaves out empty fields
+		e.must(200, method, path, body, &et)
+		return et
+	}
+	et := answer("PATCH", `{"deprecated":true}`)
+	if !et.Deprecated || et.Description != "An order was placed" || len(et.Schema) == 0 {
+		t.Fatalf("PATCH deprecated: %+v, want deprecated with description and schema kept", et)
+	}
+	if code, _, body := e.do("POST", "/v1/events", `{"type":"order.created","data":{"order_id":"seven"}}`); code != 422 {
+		t.Fatalf("invalid data after deprecating: %d %s; want 422", code, body)
+	}
+
+	et = answer("PATCH", `{"description":null,"schema":null}`)
+	if !et.Deprecated || et.Description != "" || len(et.Schema) != 0 {
+		t.Fatalf("PATCH clearing description and schema: %+v", et)
+	}
+	e.publish("order.created", `{"order_id":"seven"}`) // no schema now: accepted
+
+	e.must(200, "PUT", path, `{"schema":`+orderSchema+`}`, nil)
+	et = answer("PUT", `{"description":"gone","schema":null}`)
+	if len(et.Schema) != 0 || et.Deprecated {
+		t.Fatalf("PUT with \"schema\": null: %+v, want no schema and not deprecated", et)
+	}
+
+	code, _, body = e.do("PATCH", path, `{"deprecated":"yes","colour":"red"}`)
+	json.Unmarshal(body, &p)
+	if code != 422 || !hasField(p, "deprecated") || !hasField(p, "colour") {
+		t.Fatalf("bad PATCH: %d %s; want 422 naming deprecated and colour", code, body)
+	}
+	e.must(404, "PATCH", "/v1/event-types/never.seen", `{"deprecated":true}`, nil)
+}

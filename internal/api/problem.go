@@ -62,6 +62,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		return p
 	case errors.Is(err, store.ErrNotFound):
 		return notFoundProblem(r)
+	case errors.Is(err, store.ErrConflict):
+		return newProblem(http.StatusConflict, "conflict", err.Error()+".")
 	case errors.Is(err, store.ErrBadCursor):
 		return newProblem(http.StatusBadRequest, "bad-cursor", err.Error())
 	case errors.As(err, &forbidden):
@@ -70,6 +72,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		p = newProblem(http.StatusBadRequest, "reserved-source", "The event's "+reserved.Error()+".")
 		p.Errors = []event.FieldError{{Field: "source", Message: "must not start with partner/ or source/: the gateway stamps those on partners' events and on events received through a source"}}
 		return p
+	case errors.Is(err, gateway.ErrOverQuota):
+		return newProblem(http.StatusConflict, "over-quota", err.Error()+".")
 	case errors.Is(err, gateway.ErrQuota):
 		return newProblem(http.StatusForbidden, "quota-exceeded", err.Error()+".")
 	case errors.Is(err, ingest.ErrIDTaken):

@@ -73,6 +73,7 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("GET", "/v1/event-types", s.listEventTypes, partners)
 	s.handle("GET", "/v1/event-types/{name}", s.getEventType, partners)
 	s.handle("PUT", "/v1/event-types/{name}", s.putEventType, admin)
+	s.handle("PATCH", "/v1/event-types/{name}", s.patchEventType, admin)
 	s.handle("DELETE", "/v1/event-types/{name}", s.deleteEventType, admin)
 
 	s.handle("GET", "/v1/deliveries", s.listDeliveries, partners)
@@ -82,6 +83,7 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("POST", "/v1/sources", s.createSource, admin)
 	s.handle("GET", "/v1/sources", s.listSources, admin)
 	s.handle("GET", "/v1/sources/{id}", s.getSource, admin)
+	s.handle("PATCH", "/v1/sources/{id}", s.patchSource, admin)
 	s.handle("DELETE", "/v1/sources/{id}", s.deleteSource, admin)
 	// Providers' webhooks: the signature is the authentication.
 	s.handle("POST", "/ingest/{id}", s.receive, public)

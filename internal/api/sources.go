@@ -1,8 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
 
 	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/source"
@@ -53,6 +58,39 @@ func (s *Server) listSources(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getSource(w http.ResponseWriter, r *http.Request) {
 	src, err := s.g.GetSource(r.Context(), caller(r), r.PathValue("id"))
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewSource(src))
+}
+
+// patchSource changes the fields present. A new verify.secret is a
+// rotation: the old secret keeps verifying for secret_overlap (24h).
+func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name          *string               `json:"name"`
+		Verify        *gateway.VerifyChange `json:"verify"`
+		EventType     *source.Locator       `json:"event_type"`
+		Dedupe        json.RawMessage       `json:"dedupe"`
+		SecretOverlap *event.Duration       `json:"secret_overlap"`
+	}
+	if err := decode(w, r, MaxBody, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	change := gateway.SourceChange{Name: req.Name, Verify: req.Verify, EventType: req.EventType, NoDedupe: string(req.Dedupe) == "null"}
+	if len(req.Dedupe) > 0 && !change.NoDedupe {
+		change.Dedupe = new(source.Locator)
+		if err := decodeJSON(bytes.NewReader(req.Dedupe), MaxBody, change.Dedupe); err != nil {
+			fail(w, r, err)
+			return
+		}
+	}
+	if req.SecretOverlap != nil {
+		change.SecretOverlap = (*time.Duration)(req.SecretOverlap)
+	}
+	src, err := s.g.UpdateSource(r.Context(), caller(r), r.PathValue("id"), change)
 	if err != nil {
 		fail(w, r, err)
 		return

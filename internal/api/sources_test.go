@@ -383,3 +383,59 @@ func TestSourceCountersReachTheStore(t *testing.T) {
 		t.Fatalf("stored counts %+v, %v; want 3 rejected written at shutdown", stored.Counts, err)
 	}
 }
+
+// TestSourceSettingsChangeAndSecretRotates: PATCH changes a source's
+// settings and rotates its secret at the same ingest URL; the old secret
+// keeps verifying during the overlap and not after one of 0s. Secrets are
+// never answered.
+func TestSourceSettingsChangeAndSecretRotates(t *testing.T) {
+	e := newEnv(t)
+	src := e.createSource(githubSource)
+	signedWith := func(secret, body, delivery string) []string {
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(body))
+		return []string{"X-Hub-Signature-256", "sha256=" + hex.EncodeToString(mac.Sum(nil)), "X-GitHub-Event", "push", "X-GitHub-Delivery", delivery}
+	}
+	const body = `{"kind":"repo.pushed"}`
+	wantAccepted(t, e.ingest(src, body, signedWith(githubSecret, body, "d1")...), false)
+
+	const second = "the second secret"
+	code, _, answered := e.do("PATCH", "/v1/sources/"+src.ID, map[string]any{"name": "github org", "verify": map[string]any{"secret": second},
+		"event_type": map[string]any{"from_path": "$.kind"}})
+	var changed struct {
+		Name       string
+		IngestPath string `json:"ingest_path"`
+		Verify     struct {
+			Header                  string
+			PreviousSecretExpiresAt time.Time `json:"previous_secret_expires_at"`
+		}
+	}
+	if code != 200 || json.Unmarshal(answered, &changed) != nil || changed.Name != "github org" || changed.IngestPath != src.IngestPath || changed.Verify.Header != "x-hub-signature-256" {
+		t.Fatalf("PATCH: %d %s", code, answered)
+	}
+	if until := time.Until(changed.Verify.PreviousSecretExpiresAt); until < 23*time.Hour || until > 24*time.Hour {
+		t.Fatalf("the old secret verifies for %v more, want the default 24h", until)
+	}
+	if strings.Contains(string(answered), second) || strings.Contains(string(answered), githubSecret) {
+		t.Fatalf("an answer holds a secret: %s", answered)
+	}
+
+	id := wantAccepted(t, e.ingest(src, body, signedWith(second, body, "d2")...), false)
+	wantAccepted(t, e.ingest(src, body, signedWith(githubSecret, body, "d3")...), false) // the overlap
+	var ev struct{ Type string }
+	e.must(200, "GET", "/v1/events/"+id, nil, &ev)
+	if ev.Type != "repo.pushed" {
+		t.Fatalf("event type %q after changing event_type to $.kind", ev.Type)
+	}
+
+	e.must(200, "PATCH", "/v1/sources/"+src.ID, map[string]any{"verify": map[string]any{"secret": "the third secret"}, "secret_overlap": "0s"}, nil)
+	wantProblem(t, e.ingest(src, body, signedWith(second, body, "d4")...), 401, "does not match")
+	wantProblem(t, e.ingest(src, body, signedWith(githubSecret, body, "d5")...), 401, "does not match")
+	wantAccepted(t, e.ingest(src, body, signedWith("the third secret", body, "d6")...), false)
+
+	p := wantProblem(t, answerOf(e.do("PATCH", "/v1/sources/"+src.ID, `{"secret_overlap":"1h"}`)), 422, "secret_overlap")
+	if !hasField(p, "secret_overlap") {
+		t.Fatalf("problem %+v, want it to name secret_overlap", p)
+	}
+	e.must(404, "PATCH", "/v1/sources/src_01M8VRW8K4A8STQ2F6BEE6H548", `{"name":"x"}`, nil)
+}

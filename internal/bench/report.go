@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,6 +57,9 @@ type Result struct {
 	GatewayCPU     float64 `json:"gateway_cpu_s,omitempty"`
 	ReceiverCPU    float64 `json:"receiver_cpu_s,omitempty"`
 	LoadCPU        float64 `json:"load_generator_cpu_s,omitempty"`
+	// LoadAvg1 is the machine's 1-minute load average when the scenario
+	// ended: a MISSED on a busy machine says little about the gateway.
+	LoadAvg1 float64 `json:"load_average_1m"`
 	// Extra holds what only this scenario measures.
 	Extra    map[string]float64 `json:"extra,omitempty"`
 	Targets  []Target           `json:"targets,omitempty"`
@@ -80,7 +84,7 @@ type Target struct {
 // newResult computes a scenario's numbers from what was published and
 // what one receiver label got; deliveries/s counts from since.
 func newResult(name string, pub publishStats, rs receiverStats, label string, want int, since time.Time) *Result {
-	res := &Result{Scenario: name, Events: pub.Acked, FirstError: pub.FirstError,
+	res := &Result{Scenario: name, Events: pub.Acked, FirstError: pub.FirstError, LoadAvg1: loadAverage1(),
 		Extra: map[string]float64{"receiver_connections": float64(rs.Connections)}}
 	got := rs.Labels[label]
 	if s := pub.seconds(); s > 0 {
@@ -138,6 +142,17 @@ func describeMachine(cfg Config) Machine {
 		m.Gateway = "child process, SQLite (synchronous=FULL, group commit) in a temporary directory"
 	}
 	return m
+}
+
+// loadAverage1 reads the 1-minute load average from /proc/loadavg; 0
+// where there is none.
+func loadAverage1() float64 {
+	f := strings.Fields(readTrimmed("/proc/loadavg"))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 func readTrimmed(path string) string {
@@ -248,7 +263,7 @@ func (rep *Report) writeText(w io.Writer) error {
 			if !t.Met {
 				verdict = "MISSED"
 			}
-			fmt.Fprintf(w, "  target %s: %s (%s)\n", t.Goal, verdict, t.Actual)
+			fmt.Fprintf(w, "  target %s: %s (%s; load average %.2f on %d CPUs)\n", t.Goal, verdict, t.Actual, r.LoadAvg1, rep.Machine.CPUs)
 		}
 		for _, warn := range r.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", warn)

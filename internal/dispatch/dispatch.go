@@ -50,7 +50,22 @@ type Config struct {
 	SettleLinger time.Duration
 	// OnGone is called when an endpoint answers 410 Gone.
 	OnGone func(subscriptionID string)
+	// Quota, when set, admits each send (a partner's monthly deliveries).
+	Quota Quota
 }
+
+// Quota admits sends. A send it refuses is released untried, due again
+// after quotaDelay: it uses none of the delivery's retry budget.
+type Quota interface {
+	// Admit reserves one send for sub, or refuses it.
+	Admit(sub *event.Subscription) bool
+	// Done ends an admitted send, saying whether it delivered.
+	Done(sub *event.Subscription, delivered bool)
+}
+
+// quotaDelay is how long a delivery over its quota waits before it is
+// claimed again; by then its subscription is normally paused, which parks it.
+const quotaDelay = time.Second
 
 func (c *Config) applyDefaults() {
 	if c.Lease == 0 {
@@ -539,8 +554,15 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		d.release(j)
 		return
 	}
+	if d.cfg.Quota != nil && !d.cfg.Quota.Admit(sub) {
+		d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now().Add(quotaDelay)})
+		return
+	}
 	start := time.Now()
 	r := d.send(sub, shape, j)
+	if d.cfg.Quota != nil {
+		d.cfg.Quota.Done(sub, r.OK)
+	}
 	if d.ctx.Err() != nil && !r.OK {
 		// Shutting down cut the try short: it does not count against the policy.
 		d.release(j)

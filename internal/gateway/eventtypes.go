@@ -86,12 +86,83 @@ func (g *Gateway) GetEventType(ctx context.Context, who auth.Principal, name str
 	return g.entry(who, t), nil
 }
 
-// PutEventType validates and stores a catalog entry: its schema must
-// compile and its example, if any, must satisfy it. It answers the entry
-// as stored.
+// PutEventType validates and stores a catalog entry, replacing the whole
+// definition: its schema must compile and its example, if any, must
+// satisfy it. A Schema that is nil (left out) while the stored type has a
+// schema is refused: data would stop being validated unnoticed. An
+// explicit JSON null removes the schema.
 func (g *Gateway) PutEventType(ctx context.Context, who auth.Principal, t *event.EventType) (*CatalogEntry, error) {
 	if err := adminOnly(who); err != nil {
 		return nil, err
+	}
+	if t.Schema == nil {
+		stored, err := g.store.GetEventType(ctx, t.Name)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && hasJSON(stored.Schema) {
+			var p event.Problems
+			p.Add("schema", "is left out, which would remove the type's schema and stop validating its data: send the schema again, send \"schema\": null to remove it, or change only some fields with PATCH")
+			return nil, p.Err()
+		}
+	}
+	return g.storeEventType(ctx, who, t)
+}
+
+// eventTypeFields are the fields of a definition that PATCH may change.
+var eventTypeFields = map[string]bool{"description": true, "schema": true, "example": true, "deprecated": true}
+
+// PatchEventType changes the fields present in patch (JSON merge patch,
+// RFC 7396: null clears a field) and keeps the others.
+func (g *Gateway) PatchEventType(ctx context.Context, who auth.Principal, name string, patch map[string]json.RawMessage) (*CatalogEntry, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, err
+	}
+	t, err := g.store.GetEventType(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var p event.Problems
+	for field, value := range patch {
+		if !eventTypeFields[field] {
+			p.Add(field, "is not a field of an event type; use description, schema, example or deprecated")
+			continue
+		}
+		null := !hasJSON(value)
+		switch field {
+		case "description":
+			t.Description = ""
+			if !null && json.Unmarshal(value, &t.Description) != nil {
+				p.Add(field, "must be a string, or null to clear it")
+			}
+		case "deprecated":
+			t.Deprecated = false
+			if !null && json.Unmarshal(value, &t.Deprecated) != nil {
+				p.Add(field, "must be true or false, or null for false")
+			}
+		case "schema":
+			t.Schema = nil
+			if !null {
+				t.Schema = value
+			}
+		case "example":
+			t.Example = nil
+			if !null {
+				t.Example = value
+			}
+		}
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return g.storeEventType(ctx, who, t)
+}
+
+// storeEventType validates and stores a whole definition, and answers the
+// entry as stored.
+func (g *Gateway) storeEventType(ctx context.Context, who auth.Principal, t *event.EventType) (*CatalogEntry, error) {
+	if !hasJSON(t.Schema) {
+		t.Schema = nil // an explicit null is stored as none
 	}
 	var p event.Problems
 	if !event.ValidTypeName(t.Name) {

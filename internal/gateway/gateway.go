@@ -76,6 +76,7 @@ type Gateway struct {
 	background sync.WaitGroup
 
 	sourceCounts *sourceCounts
+	quota        *quotaGate
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -94,6 +95,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{store: s, router: route.New(), catalog: catalog.New(cfg.StrictEventTypes), guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
 	g.keys.cache.TTL, g.keys.touched = keyCacheTTL, map[string]time.Time{}
+	g.quota = newQuotaGate(g)
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
 	}
@@ -131,6 +133,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
+		Quota:        g.quota,
 	}, s, g.router, webhook.New(webhook.Options{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
 	g.cluster = startCluster(g, seen, subs)
 	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue)
@@ -163,21 +166,12 @@ func nodeName() string {
 	return "node-" + hex.EncodeToString(b)
 }
 
+// envAdminKeyName names the admin key that EVENTGATE_ADMIN_KEY manages.
+const envAdminKeyName = "EVENTGATE_ADMIN_KEY"
+
 func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 	if g.cfg.AdminKey != "" {
-		if len(g.cfg.AdminKey) < 16 {
-			return errors.New("EVENTGATE_ADMIN_KEY must be at least 16 characters; generate one with: openssl rand -base64 32")
-		}
-		if _, err := g.store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); err == nil {
-			return nil
-		}
-		err := g.store.CreateKey(ctx, auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, "EVENTGATE_ADMIN_KEY"))
-		if err != nil {
-			if _, again := g.store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); again == nil {
-				return nil // a node starting beside this one stored it first
-			}
-		}
-		return err
+		return g.useEnvAdminKey(ctx)
 	}
 	n, err := g.store.CountKeys(ctx, auth.ScopeAdmin)
 	if err != nil || n > 0 {
@@ -189,6 +183,49 @@ func (g *Gateway) bootstrapAdminKey(ctx context.Context) error {
 	}
 	g.GeneratedAdminKey = secret
 	return nil
+}
+
+// useEnvAdminKey stores EVENTGATE_ADMIN_KEY's key if it is new and revokes
+// the environment-managed keys made before it: changing the variable
+// replaces the old key instead of adding one.
+func (g *Gateway) useEnvAdminKey(ctx context.Context) error {
+	if len(g.cfg.AdminKey) < 16 {
+		return errors.New("EVENTGATE_ADMIN_KEY must be at least 16 characters; generate one with: openssl rand -base64 32")
+	}
+	current, err := g.store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey))
+	if errors.Is(err, store.ErrNotFound) {
+		current = auth.FromSecret(g.cfg.AdminKey, auth.ScopeAdmin, envAdminKeyName)
+		if err = g.store.CreateKey(ctx, current); err != nil {
+			createErr := err
+			// A node starting beside this one may have stored it first;
+			// otherwise the key exists revoked, which the lookup hides.
+			if current, err = g.store.KeyByHash(ctx, auth.Hash(g.cfg.AdminKey)); errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("storing EVENTGATE_ADMIN_KEY failed (%v): most likely it is a key that was revoked (replaced by a newer EVENTGATE_ADMIN_KEY, or through DELETE /v1/keys); choose a new one: openssl rand -base64 32", createErr)
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for page := (store.KeyQuery{Page: store.Page{Limit: store.MaxLimit}}); ; {
+		keys, next, err := g.store.ListKeys(ctx, page)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			// Only older ones: of two nodes started with different keys at once, the newer key wins.
+			if k.Name == envAdminKeyName && k.Scope == auth.ScopeAdmin && k.ID < current.ID {
+				if err := g.store.RevokeKey(ctx, k.ID, "", time.Now().UTC()); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				slog.Info("revoked the admin key of an earlier EVENTGATE_ADMIN_KEY", "key", k.ID, "prefix", k.Prefix)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.After = next
+	}
 }
 
 // CreateSubscription validates, completes and stores a new subscription;
@@ -351,6 +388,11 @@ func (g *Gateway) setStatus(ctx context.Context, id string, status event.Subscri
 	s, err := g.store.GetSubscription(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if status == event.Active && s.Status != event.Active {
+		if err := g.checkResume(ctx, s); err != nil {
+			return nil, err
+		}
 	}
 	s.Status, s.StatusReason = status, reason
 	return s, g.updateSubscription(ctx, s, s.Filter.EventTypes)

@@ -71,6 +71,7 @@ func (g *Gateway) UpdatePartner(ctx context.Context, who auth.Principal, id stri
 	}
 	g.router.Grant(p.ID, p.SubscribeTypes)
 	// A changed quota takes effect now, not at the leader's next check.
+	g.quota.forget(p.ID)
 	return p, g.enforceQuota(ctx, p, time.Now())
 }
 
@@ -279,10 +280,18 @@ func (g *Gateway) ListKeys(ctx context.Context, who auth.Principal, q store.KeyQ
 	return g.store.ListKeys(ctx, q)
 }
 
-// RevokeKey stops a key, on this node at once.
+// RevokeKey stops a key, on this node at once. The last admin key is
+// kept: without one, nobody could manage the gateway.
 func (g *Gateway) RevokeKey(ctx context.Context, who auth.Principal, id string) error {
 	if err := adminOnly(who); err != nil {
 		return err
+	}
+	admins, _, err := g.store.ListKeys(ctx, store.KeyQuery{Scope: auth.ScopeAdmin, Page: store.Page{Limit: 2}})
+	if err != nil {
+		return err
+	}
+	if len(admins) == 1 && admins[0].ID == id {
+		return fmt.Errorf("%w: %s is the last admin key; create another admin key (POST /v1/keys) before revoking this one", store.ErrConflict, id)
 	}
 	if err := g.store.RevokeKey(ctx, id, "", time.Now().UTC()); err != nil {
 		return err
@@ -290,3 +299,4 @@ func (g *Gateway) RevokeKey(ctx context.Context, who auth.Principal, id string) 
 	g.keys.cache.Forget()
 	return nil
 }
+

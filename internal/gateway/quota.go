@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -29,6 +30,23 @@ func (g *Gateway) MonthlyDelivered(ctx context.Context, partnerID string, now ti
 		n += d.Delivered
 	}
 	return n, err
+}
+
+// ErrOverQuota refuses to resume a subscription whose partner used up its
+// monthly deliveries: it would only be paused again.
+var ErrOverQuota = errors.New("over quota")
+
+// checkResume refuses to resume a partner's subscription while the partner
+// is at its monthly delivery quota.
+func (g *Gateway) checkResume(ctx context.Context, s *event.Subscription) error {
+	if s.PartnerID == "" {
+		return nil
+	}
+	delivered, limit, err := g.quota.usage(ctx, s.PartnerID, time.Now())
+	if err != nil || limit == 0 || delivered < limit {
+		return err
+	}
+	return fmt.Errorf("%w: the partner delivered %d of its %d monthly deliveries; the subscription resumes by itself next month, or when an administrator raises the partner's quotas.monthly_deliveries", ErrOverQuota, delivered, limit)
 }
 
 // EnforceQuotas pauses the subscriptions of partners that used up their
@@ -59,6 +77,7 @@ func (g *Gateway) enforceQuota(ctx context.Context, p *event.Partner, now time.T
 		if delivered, err = g.MonthlyDelivered(ctx, p.ID, now); err != nil {
 			return err
 		}
+		delivered = max(delivered, g.quota.known(p.ID, now)) // recorded or not yet
 	}
 	over := p.Quotas.MonthlyDeliveries > 0 && delivered >= p.Quotas.MonthlyDeliveries
 	for page := (store.SubscriptionQuery{PartnerID: p.ID, Page: store.Page{Limit: store.MaxLimit}}); ; {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -22,11 +23,107 @@ func (g *Gateway) CreateSource(ctx context.Context, who auth.Principal, s *sourc
 	}
 	// Stores keep microseconds: answer now what a read will answer later.
 	s.ID, s.CreatedAt, s.Counts = event.NewID(event.PrefixSource), time.Now().UTC().Truncate(time.Microsecond), source.Counts{}
+	s.Verify.PreviousSecret, s.Verify.PreviousExpiresAt = "", time.Time{} // only a rotation makes them
 	s.ApplyDefaults()
 	if err := s.Validate(); err != nil {
 		return err
 	}
 	return g.store.CreateSource(ctx, s)
+}
+
+// SourceChange is a change to a source; nil fields stay as they are.
+type SourceChange struct {
+	Name      *string
+	Verify    *VerifyChange
+	EventType *source.Locator
+	Dedupe    *source.Locator
+	NoDedupe  bool // remove the dedupe rule (standard-webhooks sources get their default back)
+	// SecretOverlap is how long the secret that Verify.Secret replaces keeps
+	// verifying (default DefaultSecretOverlap; 0: it stops at once).
+	SecretOverlap *time.Duration
+}
+
+// VerifyChange changes a source's verification; fields present replace.
+// A change of type starts the settings afresh from the fields given.
+type VerifyChange struct {
+	Type      *string `json:"type"`
+	Secret    *string `json:"secret"`
+	Header    *string `json:"header"`
+	Algorithm *string `json:"algorithm"`
+	Encoding  *string `json:"encoding"`
+	Prefix    *string `json:"prefix"`
+}
+
+// DefaultSecretOverlap is how long a source's replaced secret keeps
+// verifying unless the change says otherwise, as a subscription's
+// rotated-out signing secret keeps signing.
+const DefaultSecretOverlap = 24 * time.Hour
+
+// maxSecretOverlap bounds a rotation's overlap: an old secret is retired, not kept.
+const maxSecretOverlap = 30 * 24 * time.Hour
+
+// UpdateSource changes a source's settings and rotates its secret; its
+// ingest URL stays the same.
+func (g *Gateway) UpdateSource(ctx context.Context, who auth.Principal, id string, c SourceChange) (*source.Source, error) {
+	if err := adminOnly(who); err != nil {
+		return nil, err
+	}
+	src, err := g.store.GetSource(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	var p event.Problems
+	if c.Name != nil {
+		src.Name = *c.Name
+	}
+	if c.EventType != nil {
+		src.EventType = *c.EventType
+	}
+	if c.NoDedupe {
+		src.Dedupe = nil
+	} else if c.Dedupe != nil {
+		src.Dedupe = c.Dedupe
+	}
+	overlap := DefaultSecretOverlap
+	if c.SecretOverlap != nil {
+		overlap = *c.SecretOverlap
+		switch {
+		case c.Verify == nil || c.Verify.Secret == nil:
+			p.Add("secret_overlap", "applies only with a new verify.secret")
+		case overlap < 0 || overlap > maxSecretOverlap:
+			p.Add("secret_overlap", fmt.Sprintf("must be between 0s (the old secret stops at once) and %v", maxSecretOverlap))
+		}
+	}
+	if v := c.Verify; v != nil {
+		if v.Type != nil && *v.Type != src.Verify.Type {
+			kept := src.Verify
+			src.Verify = source.Verify{Type: *v.Type, Secret: kept.Secret, PreviousSecret: kept.PreviousSecret, PreviousExpiresAt: kept.PreviousExpiresAt}
+		}
+		for _, f := range []struct{ stored, changed *string }{
+			{&src.Verify.Header, v.Header}, {&src.Verify.Algorithm, v.Algorithm}, {&src.Verify.Encoding, v.Encoding}, {&src.Verify.Prefix, v.Prefix},
+		} {
+			if f.changed != nil {
+				*f.stored = *f.changed
+			}
+		}
+		if v.Secret != nil && *v.Secret != src.Verify.Secret {
+			src.Verify.Rotate(*v.Secret, overlap, now)
+		}
+	}
+	if !now.Before(src.Verify.PreviousExpiresAt) {
+		src.Verify.PreviousSecret, src.Verify.PreviousExpiresAt = "", time.Time{} // its overlap is over
+	}
+	src.ApplyDefaults()
+	p.Merge("", src.Validate())
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := g.store.UpdateSource(ctx, src); err != nil {
+		return nil, err
+	}
+	src.Counts = src.Counts.Plus(g.sourceCounts.unwritten(id))
+	return src, nil
 }
 
 // Inbound is one request to a source's ingest URL.

@@ -40,10 +40,14 @@ func NewBox(key []byte) (*Box, error) {
 	return &Box{aead: aead}, nil
 }
 
-// LoadKey returns the master key: from encoded (base64, as in
-// EVENTGATE_MASTER_KEY) when it is set, else from the key file in dir,
-// which is created with mode 0600 on first start.
-func LoadKey(encoded, dir string) ([]byte, error) {
+// ErrNoKeyFile means EVENTGATE_MASTER_KEY is not set and the data
+// directory holds no key file.
+var ErrNoKeyFile = errors.New("no master key: EVENTGATE_MASTER_KEY is not set and the data directory has no " + KeyFile)
+
+// ReadKey returns the master key: from encoded (base64, as in
+// EVENTGATE_MASTER_KEY) when it is set, else from the key file in dir;
+// ErrNoKeyFile when there is none.
+func ReadKey(encoded, dir string) ([]byte, error) {
 	if encoded != "" {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
 		if err != nil {
@@ -51,29 +55,34 @@ func LoadKey(encoded, dir string) ([]byte, error) {
 		}
 		return key, nil
 	}
-	path := filepath.Join(dir, KeyFile)
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(filepath.Join(dir, KeyFile))
 	if errors.Is(err, os.ErrNotExist) {
-		key := make([]byte, 32)
-		_, _ = rand.Read(key)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		// O_EXCL: two processes starting at once must not each write a key.
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("create master key file: %w", err)
-		}
-		defer f.Close()
-		if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-			return nil, err
-		}
-		return key, f.Sync()
+		return nil, ErrNoKeyFile
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read master key: %w", err)
 	}
-	return LoadKey(string(b), "")
+	return ReadKey(string(b), "")
+}
+
+// CreateKeyFile makes a new master key and writes it to the key file in
+// dir, mode 0600; it never replaces an existing one.
+func CreateKeyFile(dir string) ([]byte, error) {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	// O_EXCL: two processes starting at once must not each write a key.
+	f, err := os.OpenFile(filepath.Join(dir, KeyFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create master key file: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		return nil, err
+	}
+	return key, f.Sync()
 }
 
 // Seal encrypts a secret; sealing a sealed value or "" returns it as is.

@@ -11,7 +11,7 @@ import (
 )
 
 func TestSealOpen(t *testing.T) {
-	key, err := secret.LoadKey("", t.TempDir())
+	key, err := secret.CreateKeyFile(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,22 +40,28 @@ func TestSealOpen(t *testing.T) {
 
 func TestKeyFileIsCreatedPrivateAndReused(t *testing.T) {
 	dir := t.TempDir()
-	k1, err := secret.LoadKey("", dir)
+	if _, err := secret.ReadKey("", dir); err != secret.ErrNoKeyFile {
+		t.Fatalf("ReadKey without a key file: %v, want ErrNoKeyFile", err)
+	}
+	k1, err := secret.CreateKeyFile(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := secret.CreateKeyFile(dir); err == nil {
+		t.Fatal("CreateKeyFile replaced an existing key file")
 	}
 	info, err := os.Stat(filepath.Join(dir, secret.KeyFile))
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, %v; want 0600", info.Mode().Perm(), err)
 	}
-	k2, _ := secret.LoadKey("", dir)
+	k2, _ := secret.ReadKey("", dir)
 	if !bytes.Equal(k1, k2) || len(k1) != 32 {
 		t.Fatal("the key file was not reused")
 	}
-	if _, err := secret.LoadKey("not base64!", dir); err == nil {
+	if _, err := secret.ReadKey("not base64!", dir); err == nil {
 		t.Fatal("a malformed EVENTGATE_MASTER_KEY was accepted")
 	}
-	short, _ := secret.LoadKey("c2hvcnQ=", dir)
+	short, _ := secret.ReadKey("c2hvcnQ=", dir)
 	if _, err := secret.NewBox(short); err == nil || !strings.Contains(err.Error(), "32 bytes") {
 		t.Fatalf("short key: %v", err)
 	}

@@ -1,6 +1,9 @@
 package source
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -60,4 +63,45 @@ func TestPaths(t *testing.T) {
 			t.Fatalf("%q was accepted as a path", bad)
 		}
 	}
+}
+
+// TestRotatedSecretVerifiesUntilItExpires: after a rotation the old secret
+// verifies beside the new one until its overlap ends, then not at all.
+func TestRotatedSecretVerifiesUntilItExpires(t *testing.T) {
+	body := []byte(`{"a":1}`)
+	signed := func(secret string) http.Header {
+		h := http.Header{}
+		h.Set("X-Sig", hexHMAC(secret, body))
+		return h
+	}
+	v := Verify{Type: HMAC, Secret: "old secret", Header: "X-Sig"}
+	v.applyDefaults()
+	now := time.Now()
+	v.Rotate("new secret", time.Hour, now)
+	for _, c := range []struct {
+		secret string
+		at     time.Time
+		ok     bool
+	}{
+		{"new secret", now, true},
+		{"old secret", now, true},
+		{"old secret", now.Add(59 * time.Minute), true},
+		{"old secret", now.Add(time.Hour), false},
+		{"new secret", now.Add(time.Hour), true},
+		{"a forged secret", now, false},
+	} {
+		if err := v.Check(signed(c.secret), body, c.at); (err == nil) != c.ok {
+			t.Errorf("%s at +%v: %v, want ok=%v", c.secret, c.at.Sub(now), err, c.ok)
+		}
+	}
+	v.Rotate("newest secret", 0, now)
+	if err := v.Check(signed("new secret"), body, now); err == nil {
+		t.Error("a rotation without overlap still verifies the secret it replaced")
+	}
+}
+
+func hexHMAC(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
 }

@@ -35,6 +35,11 @@ type Verify struct {
 	// Secret is kept apart from the rest: stored in a column of its own (so
 	// it can be encrypted there) and never shown after creation.
 	Secret string `json:"-"`
+	// PreviousSecret is the secret a rotation replaced: it keeps verifying
+	// until PreviousExpiresAt, so the provider can switch without a gap.
+	// Stored apart like Secret, never shown.
+	PreviousSecret    string    `json:"-"`
+	PreviousExpiresAt time.Time `json:"previous_secret_expires_at,omitzero"`
 	// The rest applies to HMAC only: the header carrying the signature, the
 	// hash, how the signature is written, and what precedes it ("sha256=").
 	Header    string `json:"header,omitempty"`
@@ -128,15 +133,38 @@ func reject(format string, args ...any) error {
 	return &Rejection{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Check verifies a request's signature over its raw body; a failure is a *Rejection.
+// Check verifies a request's signature over its raw body, with the secret
+// or, during a rotation's overlap, the previous one; a failure is a
+// *Rejection, and says what the current secret found wrong.
 func (v *Verify) Check(h http.Header, body []byte, now time.Time) error {
-	if v.Type == StandardWebhooks {
-		return v.checkStandardWebhooks(h, body, now)
+	err := v.checkWith(v.Secret, h, body, now)
+	var rejection *Rejection
+	if err != nil && v.PreviousSecret != "" && now.Before(v.PreviousExpiresAt) && errors.As(err, &rejection) && !rejection.Stale {
+		if v.checkWith(v.PreviousSecret, h, body, now) == nil {
+			return nil
+		}
 	}
-	return v.checkHMAC(h, body)
+	return err
 }
 
-func (v *Verify) checkHMAC(h http.Header, body []byte) error {
+// Rotate makes secret the one that verifies; the current one keeps
+// verifying beside it for overlap (none when overlap is 0).
+func (v *Verify) Rotate(secret string, overlap time.Duration, now time.Time) {
+	v.PreviousSecret, v.PreviousExpiresAt = "", time.Time{}
+	if overlap > 0 {
+		v.PreviousSecret, v.PreviousExpiresAt = v.Secret, now.Add(overlap).UTC().Truncate(time.Microsecond)
+	}
+	v.Secret = secret
+}
+
+func (v *Verify) checkWith(secret string, h http.Header, body []byte, now time.Time) error {
+	if v.Type == StandardWebhooks {
+		return checkStandardWebhooks(secret, h, body, now)
+	}
+	return v.checkHMAC(secret, h, body)
+}
+
+func (v *Verify) checkHMAC(secret string, h http.Header, body []byte) error {
 	value := h.Get(v.Header)
 	if value == "" {
 		return reject("the %s header is missing; the provider must sign each request", v.Header)
@@ -149,7 +177,7 @@ func (v *Verify) checkHMAC(h http.Header, body []byte) error {
 	if err != nil {
 		return reject("the signature in the %s header is not %s", v.Header, v.Encoding)
 	}
-	mac := hmac.New(algorithms[v.Algorithm], []byte(v.Secret))
+	mac := hmac.New(algorithms[v.Algorithm], []byte(secret))
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
 		return reject("the signature in the %s header does not match the body; check that the provider and this source share the secret", v.Header)
@@ -157,8 +185,8 @@ func (v *Verify) checkHMAC(h http.Header, body []byte) error {
 	return nil
 }
 
-func (v *Verify) checkStandardWebhooks(h http.Header, body []byte, now time.Time) error {
-	key, err := sign.ParseSecret(v.Secret)
+func checkStandardWebhooks(secret string, h http.Header, body []byte, now time.Time) error {
+	key, err := sign.ParseSecret(secret)
 	if err != nil {
 		return err // validated at creation: a stored secret that no longer parses is the gateway's fault
 	}

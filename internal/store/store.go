@@ -142,7 +142,7 @@ type Keys interface {
 	CreateKey(ctx context.Context, k *Key) error
 	// KeyByHash finds an unrevoked key by the SHA-256 of its secret.
 	KeyByHash(ctx context.Context, hash []byte) (*Key, error)
-	// ListKeys lists unrevoked keys, newest first; PartnerID narrows to one partner's.
+	// ListKeys lists unrevoked keys, newest first; PartnerID and Scope narrow it.
 	ListKeys(ctx context.Context, q KeyQuery) ([]*Key, string, error)
 	// RevokeKey revokes an unrevoked key; partnerID, when set, must own it.
 	RevokeKey(ctx context.Context, id, partnerID string, at time.Time) error
@@ -185,6 +185,9 @@ type Sources interface {
 	CreateSource(ctx context.Context, s *source.Source) error
 	GetSource(ctx context.Context, id string) (*source.Source, error)
 	ListSources(ctx context.Context, p Page) ([]*source.Source, string, error)
+	// UpdateSource replaces a source's name, definition and secrets; its
+	// counts and creation time stay.
+	UpdateSource(ctx context.Context, s *source.Source) error
 	DeleteSource(ctx context.Context, id string) error
 	// AddSourceCounts adds c to a source's counts.
 	AddSourceCounts(ctx context.Context, id string, c source.Counts) error
@@ -223,6 +226,7 @@ type SubscriptionQuery struct {
 type KeyQuery struct {
 	Page
 	PartnerID string
+	Scope     string
 }
 
 // EventQuery filters a list of events.

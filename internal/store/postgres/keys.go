@@ -29,8 +29,8 @@ func (s *Store) ListKeys(ctx context.Context, q store.KeyQuery) ([]*store.Key, s
 		return nil, "", err
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys
-		WHERE revoked_at IS NULL AND ($1 = '' OR id < $1) AND ($2 = '' OR partner_id = $2) ORDER BY id DESC LIMIT $3`,
-		after, q.PartnerID, q.N()+1)
+		WHERE revoked_at IS NULL AND ($1 = '' OR id < $1) AND ($2 = '' OR partner_id = $2) AND ($4 = '' OR scope = $4) ORDER BY id DESC LIMIT $3`,
+		after, q.PartnerID, q.N()+1, q.Scope)
 	out, err := pgx.CollectRows(rows, scanKey)
 	if err != nil {
 		return nil, "", err

@@ -50,6 +50,15 @@ func (s *Store) ListSources(ctx context.Context, p store.Page) ([]*source.Source
 	return out, "", nil
 }
 
+func (s *Store) UpdateSource(ctx context.Context, src *source.Source) error {
+	spec, err := src.Spec()
+	if err != nil {
+		return err
+	}
+	return checkAffected(s.pool.Exec(ctx, `UPDATE sources SET name = $1, spec = $2, secret = $3 WHERE id = $4`,
+		src.Name, spec, []byte(src.Verify.Secret), src.ID))
+}
+
 func (s *Store) DeleteSource(ctx context.Context, id string) error {
 	return checkAffected(s.pool.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id))
 }

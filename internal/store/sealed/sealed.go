@@ -90,9 +90,27 @@ func (st *Store) AllSubscriptions(ctx context.Context) ([]*event.Subscription, e
 }
 
 func (st *Store) CreateSource(ctx context.Context, s *source.Source) error {
+	return st.Store.CreateSource(ctx, st.sealSource(s))
+}
+
+func (st *Store) UpdateSource(ctx context.Context, s *source.Source) error {
+	return st.Store.UpdateSource(ctx, st.sealSource(s))
+}
+
+// sealSource returns a copy of s with its secrets sealed.
+func (st *Store) sealSource(s *source.Source) *source.Source {
 	c := *s
-	c.Verify.Secret = st.box.Seal(s.Verify.Secret)
-	return st.Store.CreateSource(ctx, &c)
+	c.Verify.Secret, c.Verify.PreviousSecret = st.box.Seal(s.Verify.Secret), st.box.Seal(s.Verify.PreviousSecret)
+	return &c
+}
+
+// openSource opens s's secrets in place.
+func (st *Store) openSource(s *source.Source) (err error) {
+	if s.Verify.Secret, err = st.box.Open(s.Verify.Secret); err != nil {
+		return err
+	}
+	s.Verify.PreviousSecret, err = st.box.Open(s.Verify.PreviousSecret)
+	return err
 }
 
 func (st *Store) GetSource(ctx context.Context, id string) (*source.Source, error) {
@@ -100,8 +118,7 @@ func (st *Store) GetSource(ctx context.Context, id string) (*source.Source, erro
 	if err != nil {
 		return nil, err
 	}
-	s.Verify.Secret, err = st.box.Open(s.Verify.Secret)
-	return s, err
+	return s, st.openSource(s)
 }
 
 func (st *Store) ListSources(ctx context.Context, p store.Page) ([]*source.Source, string, error) {
@@ -110,7 +127,7 @@ func (st *Store) ListSources(ctx context.Context, p store.Page) ([]*source.Sourc
 		return nil, "", err
 	}
 	for _, s := range sources {
-		if s.Verify.Secret, err = st.box.Open(s.Verify.Secret); err != nil {
+		if err := st.openSource(s); err != nil {
 			return nil, "", err
 		}
 	}

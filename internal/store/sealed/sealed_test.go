@@ -3,6 +3,8 @@ package sealed_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/secret"
+	"github.com/eventgate/eventgate/internal/source"
 	"github.com/eventgate/eventgate/internal/store"
 	"github.com/eventgate/eventgate/internal/store/sealed"
 	"github.com/eventgate/eventgate/internal/store/sqlite"
@@ -22,7 +25,10 @@ func open(t *testing.T, dir string) store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { inner.Close() })
-	key, err := secret.LoadKey("", dir)
+	key, err := secret.ReadKey("", dir)
+	if errors.Is(err, secret.ErrNoKeyFile) {
+		key, err = secret.CreateKeyFile(dir)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +66,29 @@ func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
 	if all[0].Secrets[0].Value != signing {
 		t.Fatal("AllSubscriptions did not decrypt")
 	}
+
+	// A source's secret and, after a rotation, the one it replaced.
+	const oldSourceSecret, newSourceSecret = "old-source-secret-that-must-not-leak", "new-source-secret-that-must-not-leak"
+	src := &source.Source{ID: "src_1", Name: "s", EventType: source.Locator{Literal: "a.b"}, CreatedAt: now,
+		Verify: source.Verify{Type: source.HMAC, Secret: oldSourceSecret, Header: "x-sig", Algorithm: "sha256", Encoding: "hex"}}
+	if err := s.CreateSource(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	src.Verify.Rotate(newSourceSecret, time.Hour, now)
+	if err := s.UpdateSource(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetSource(context.Background(), "src_1"); err != nil || got.Verify.Secret != newSourceSecret || got.Verify.PreviousSecret != oldSourceSecret {
+		t.Fatalf("source read back %+v, %v", got, err)
+	}
+
 	for _, name := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
 		b, _ := os.ReadFile(filepath.Join(dir, name))
-		if bytes.Contains(b, []byte(signing)) || bytes.Contains(b, []byte("dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQ")) || bytes.Contains(b, []byte(clientSecret)) {
-			t.Fatalf("%s holds a secret in clear text", name)
+		for _, secret := range []string{signing, "dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQ", clientSecret, oldSourceSecret, newSourceSecret,
+			base64.StdEncoding.EncodeToString([]byte(oldSourceSecret))[:24]} {
+			if bytes.Contains(b, []byte(secret)) {
+				t.Fatalf("%s holds a secret in clear text: %s", name, secret)
+			}
 		}
 	}
 }

@@ -33,8 +33,8 @@ func (s *Store) ListKeys(ctx context.Context, q store.KeyQuery) ([]*store.Key, s
 	if after == "" {
 		after = "\xff"
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE revoked_at IS NULL AND id < ?1 AND (?2 = '' OR partner_id = ?2) ORDER BY id DESC LIMIT ?3`,
-		after, q.PartnerID, q.N()+1)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE revoked_at IS NULL AND id < ?1 AND (?2 = '' OR partner_id = ?2) AND (?4 = '' OR scope = ?4) ORDER BY id DESC LIMIT ?3`,
+		after, q.PartnerID, q.N()+1, q.Scope)
 	if err != nil {
 		return nil, "", err
 	}

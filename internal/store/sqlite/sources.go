@@ -49,6 +49,15 @@ func (s *Store) ListSources(ctx context.Context, p store.Page) ([]*source.Source
 	return out, "", nil
 }
 
+func (s *Store) UpdateSource(ctx context.Context, src *source.Source) error {
+	spec, err := src.Spec()
+	if err != nil {
+		return err
+	}
+	return checkAffected(s.w.ExecContext(ctx, `UPDATE sources SET name = ?, spec = ?, secret = ? WHERE id = ?`,
+		src.Name, spec, []byte(src.Verify.Secret), src.ID))
+}
+
 func (s *Store) DeleteSource(ctx context.Context, id string) error {
 	return checkAffected(s.w.ExecContext(ctx, `DELETE FROM sources WHERE id = ?`, id))
 }

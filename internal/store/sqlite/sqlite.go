@@ -56,6 +56,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
+	if err := keepPrivate(dir, path); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	// synchronous(FULL) makes every commit fsync the WAL: an acknowledged
 	// write survives power loss, not only a process crash.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
@@ -83,6 +87,27 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 
 // lockDir takes an exclusive lock on the data directory so that two
 // gateways never share one embedded database.
+// keepPrivate makes the data directory 0700 and the database 0600, also
+// when an earlier release or the operator made them wider: they hold every
+// event. The database is created here, empty, so that SQLite, which gives
+// its -wal and -shm files the database's mode, never makes one wider.
+func keepPrivate(dir, path string) error {
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("make the data directory private: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create the database file: %w", err)
+	}
+	f.Close()
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(name, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("make %s private: %w", name, err)
+		}
+	}
+	return nil
+}
+
 func lockDir(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, "eventgate.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {

@@ -61,6 +61,23 @@ func testSources(t *testing.T, s store.Store) {
 		t.Fatalf("counting one source changed another: %+v", got.Counts)
 	}
 
+	changed := *first
+	changed.Name, changed.EventType, changed.Dedupe = "github org", source.Locator{Header: "x-github-event"}, nil
+	changed.Verify.Rotate("n3w secret", time.Hour, time.Now())
+	if err := s.UpdateSource(ctx, &changed); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.GetSource(ctx, first.ID)
+	if err != nil || got.Name != "github org" || got.Verify != changed.Verify || got.Verify.PreviousSecret != hmacVerify.Secret ||
+		got.EventType != changed.EventType || got.Dedupe != nil || !got.CreatedAt.Equal(first.CreatedAt) || got.Counts.Accepted != 3 {
+		t.Fatalf("after UpdateSource: %+v, %v\nwant %+v with the counts kept", got, err, changed)
+	}
+	missing := changed
+	missing.ID = event.NewID(event.PrefixSource)
+	if err := s.UpdateSource(ctx, &missing); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("UpdateSource of no source: %v, want ErrNotFound", err)
+	}
+
 	if err := s.DeleteSource(ctx, first.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -592,6 +592,13 @@ func testKeys(t *testing.T, s store.Store) {
 	if n, _ := s.CountKeys(ctx, "admin"); n != 1 {
 		t.Fatalf("CountKeys = %d, want 1", n)
 	}
+	pubHash := sha256.Sum256([]byte("publisher secret"))
+	if err := s.CreateKey(ctx, &store.Key{ID: event.NewID(event.PrefixKey), Name: "shop", Scope: "publisher", Prefix: "eg_pub_sec", Hash: pubHash[:], CreatedAt: time.Now().UTC()}); err != nil {
+		t.Fatal(err)
+	}
+	if admins, _, err := s.ListKeys(ctx, store.KeyQuery{Scope: "admin"}); err != nil || len(admins) != 1 || admins[0].ID != k.ID {
+		t.Fatalf("ListKeys of scope admin = %v, %v; want only %s", admins, err, k.ID)
+	}
 }
 
 // testStaleReferences: a subscription deleted between routing and commit,
