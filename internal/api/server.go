@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -35,6 +36,7 @@ type Server struct {
 
 	limiter *publishLimiter
 	keys    *auth.Cache
+	bodies  *bodyBudget
 }
 
 // keyCacheTTL bounds how long a key revoked through another node keeps
@@ -48,7 +50,7 @@ type Route struct{ Method, Path string }
 func New(g *gateway.Gateway) *Server {
 	s := &Server{g: g, mux: http.NewServeMux(), touched: map[string]time.Time{},
 		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}},
-		keys:    &auth.Cache{TTL: keyCacheTTL}}
+		keys:    &auth.Cache{TTL: keyCacheTTL}, bodies: newBodyBudget(cmp.Or(g.Settings().MaxBodyMemory, DefaultBodyMemory))}
 	s.handle("GET", "/healthz", s.health, public)
 	s.handle("GET", "/v1/openapi.json", serveOpenAPI, public)
 
@@ -118,6 +120,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, fmt.Errorf("panic: %v", v))
 		}
 	}()
+	defer s.bodies.hold(r)()
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not

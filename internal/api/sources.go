@@ -72,6 +72,11 @@ func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
 // authentication. A repeat answers as the original did, so that the
 // provider stops retrying.
 func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
+	// Before the body: unknown URLs must cost nothing to ask about.
+	if err := s.g.SourceExists(r.Context(), r.PathValue("id")); err != nil {
+		fail(w, r, receiveProblem(err))
+		return
+	}
 	body, err := readBody(w, r, MaxEventBody)
 	if err != nil {
 		fail(w, r, jsonProblem(err, MaxEventBody))

@@ -41,13 +41,33 @@ const linearNames = 16
 // accepts each of these (replacing, rounding or keeping the last), so what
 // it decoded could differ from what is stored and delivered.
 func CheckIJSON(b []byte) error {
-	c := checker{b: b, names: make([]span, 0, 2*linearNames)} // enough for most events, in one allocation
+	c := newChecker(b)
+	return c.whole()
+}
+
+// CheckEntries is CheckIJSON for an object whose member name holds an
+// array of entries judged each on its own (a batch of events): a problem
+// inside an entry is in entryErrs, by the entry's index, with a path
+// within the entry, and the rest of the text is still checked; a problem
+// anywhere else is err.
+func CheckEntries(b []byte, name string) (entryErrs map[int]error, err error) {
+	c := newChecker(b)
+	c.entries = name
+	err = c.whole()
+	return c.entryErrs, err
+}
+
+func newChecker(b []byte) *checker {
+	return &checker{b: b, names: make([]span, 0, 2*linearNames)} // enough for most events, in one allocation
+}
+
+func (c *checker) whole() error {
 	c.space()
 	if err := c.value(0); err != nil {
 		return err
 	}
-	if c.space(); c.i < len(b) {
-		return c.fail("continues after its JSON value; send exactly one")
+	if c.space(); c.i < len(c.b) {
+		return c.fail("holds more than one JSON value (or more after one); send exactly one")
 	}
 	return nil
 }
@@ -55,6 +75,12 @@ func CheckIJSON(b []byte) error {
 type checker struct {
 	b []byte
 	i int
+	// entries names the top-level member whose array elements are judged
+	// each on its own (CheckEntries); entryArray says the value about to be
+	// checked is that array.
+	entries    string
+	entryArray bool
+	entryErrs  map[int]error
 	// names holds the member names (as spans of b) of the objects being
 	// checked, innermost last.
 	names []span
@@ -79,6 +105,8 @@ func (c *checker) value(depth int) *Error {
 	if c.i >= len(c.b) {
 		return c.fail("ends where a value should start")
 	}
+	entries := c.entryArray
+	c.entryArray = false
 	switch ch := c.b[c.i]; {
 	case ch == '{':
 		if depth >= maxDepth {
@@ -89,7 +117,7 @@ func (c *checker) value(depth int) *Error {
 		if depth >= maxDepth {
 			return c.fail("is nested too deeply")
 		}
-		return c.array(depth + 1)
+		return c.array(depth+1, entries)
 	case ch == '"':
 		return c.string()
 	case ch == '-' || ('0' <= ch && ch <= '9'):
@@ -138,6 +166,7 @@ func (c *checker) object(depth int) *Error {
 		}
 		c.i++
 		c.space()
+		c.entryArray = depth == 1 && c.entries != "" && string(c.b[name.start:name.end]) == c.entries
 		if err := c.value(depth); err != nil {
 			err.Path = join(c.decode(name), err.Path)
 			return err
@@ -231,16 +260,28 @@ func (c *checker) decode(s span) string {
 	return out.String()
 }
 
-func (c *checker) array(depth int) *Error {
+// array checks the array that opens at c.i; when it holds entries, a
+// problem inside one is recorded and the next entry checked.
+func (c *checker) array(depth int, entries bool) *Error {
 	c.i++ // [
 	if c.space(); c.i < len(c.b) && c.b[c.i] == ']' {
 		c.i++
 		return nil
 	}
 	for n := 0; ; n++ {
+		start := c.i
 		if err := c.value(depth); err != nil {
-			err.Path = fmt.Sprintf("[%d]", n) + dotted(err.Path)
-			return err
+			if !entries {
+				err.Path = fmt.Sprintf("[%d]", n) + dotted(err.Path)
+				return err
+			}
+			if c.entryErrs == nil {
+				c.entryErrs = map[int]error{}
+			}
+			c.entryErrs[n] = err
+			if c.i = start; !c.skip() {
+				return c.fail(fmt.Sprintf("ends inside entry %d", n))
+			}
 		}
 		c.space()
 		if c.i < len(c.b) && c.b[c.i] == ',' {
@@ -254,6 +295,32 @@ func (c *checker) array(depth int) *Error {
 		}
 		return c.fail("needs a ',' or ']' after an array element")
 	}
+}
+
+// skip moves past the value at c.i without judging its contents, to the
+// ',' or closing bracket after it, and reports whether there is one.
+func (c *checker) skip() bool {
+	depth := 0
+	for ; c.i < len(c.b); c.i++ {
+		switch c.b[c.i] {
+		case '"':
+			if c.i = StringEnd(c.b, c.i); c.i < 0 {
+				return false
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // join makes the path of a member's inner problem: name, name.inner or name[2].
@@ -379,7 +446,7 @@ func (c *checker) number() *Error {
 	}
 	if _, err := strconv.ParseFloat(string(text), 64); err != nil {
 		c.i = start
-		return c.fail(fmt.Sprintf("is %.32s, a number beyond a double's range (about ±1.8e308)", text))
+		return c.fail("is a number beyond a double's range (about ±1.8e308)")
 	}
 	return nil
 }

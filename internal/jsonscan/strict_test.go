@@ -38,9 +38,9 @@ func TestCheckIJSON(t *testing.T) {
 		{"duplicate nested name", `{"data": {"items": [{"sku": 1, "sku": 2}]}}`, "data.items[0].sku", "appears twice"},
 		{"duplicate spelt with an escape", `{"a": 1, "\u0061": 2}`, "a", "appears twice"},
 		{"duplicate among many names", manyNames(100, true), "k0", "appears twice"},
-		{"trailing brace", `{"type": "a"}}`, "", "continues after"},
-		{"trailing bracket", `{"type": "a"}]`, "", "continues after"},
-		{"second value", `{} {}`, "", "continues after"},
+		{"trailing brace", `{"type": "a"}}`, "", "more than one JSON value"},
+		{"trailing bracket", `{"type": "a"}]`, "", "more than one JSON value"},
+		{"second value", `{} {}`, "", "more than one JSON value"},
 		{"nothing", ``, "", "ends where a value"},
 		{"cut short", `{"a": [1, 2`, "a", "needs a ',' or ']'"},
 		{"control character", "{\"s\": \"a\tb\"}", "s", "control character"},
@@ -101,5 +101,37 @@ func BenchmarkCheckIJSON(b *testing.B) {
 		if err := CheckIJSON(text); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCheckEntries: problems inside entries are each entry's own, with
+// paths within it, and the text around them is still checked.
+func TestCheckEntries(t *testing.T) {
+	body := "{\"events\": [{\"data\": [1]}, {\"data\": \"\xff\"}, {\"a\": 1, \"a\": 2}, {\"data\": {\"s\": \"\\ud800\", \"t\": \"}]\"}}, [\"\\\"\"]]}"
+	entryErrs, err := CheckEntries([]byte(body), "events")
+	if err != nil {
+		t.Fatalf("a problem outside the entries: %v", err)
+	}
+	want := map[int]string{1: "data", 2: "a", 3: "data.s"}
+	if len(entryErrs) != len(want) {
+		t.Fatalf("entry errors %v; want entries %v", entryErrs, want)
+	}
+	for i, path := range want {
+		var e *Error
+		if !errors.As(entryErrs[i], &e) || e.Path != path {
+			t.Errorf("entry %d: %v; want a problem at %q", i, entryErrs[i], path)
+		}
+	}
+	for _, outside := range []string{
+		body + "}",
+		strings.Replace(body, `{"events": [`, `{"events": [], "events": [`, 1),
+		strings.Replace(body, `{"events": [`, "{\"\xff\": 1, \"events\": [", 1),
+	} {
+		if _, err := CheckEntries([]byte(outside), "events"); err == nil {
+			t.Errorf("CheckEntries accepted %q", outside)
+		}
+	}
+	if entryErrs, err := CheckEntries([]byte(`{"other": [{"a": 1, "a": 2}]}`), "events"); err == nil || entryErrs != nil {
+		t.Errorf("only the named member holds entries: %v, %v", entryErrs, err)
 	}
 }
