@@ -40,15 +40,18 @@ func newBodyBudget(bytes int64) *bodyBudget {
 	return &bodyBudget{bytes: bytes, sem: semaphore.NewWeighted(bytes)}
 }
 
-// hold makes r's body charge its buffers to the budget; the function it
-// returns releases them, when the handler has returned.
-func (b *bodyBudget) hold(r *http.Request) (release func()) {
+// hold returns r with a body that charges its buffers to the budget, and
+// the function that releases them, once the handler has returned. It
+// leaves r itself alone: net/http looks at the type of its body to decide
+// whether an unread rest must be discarded, or the connection closed.
+func (b *bodyBudget) hold(r *http.Request) (*http.Request, func()) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return func() {}
+		return r, func() {}
 	}
 	body := &heldBody{ReadCloser: r.Body, budget: b}
-	r.Body = body
-	return func() { b.sem.Release(body.held) }
+	held := *r
+	held.Body = body
+	return &held, func() { b.sem.Release(body.held) }
 }
 
 // heldBody is a request body with what its reader was charged.

@@ -120,7 +120,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, fmt.Errorf("panic: %v", v))
 		}
 	}()
-	defer s.bodies.hold(r)()
+	r, release := s.bodies.hold(r)
+	defer release()
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not
