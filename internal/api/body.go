@@ -12,7 +12,7 @@ import (
 
 // DefaultBodyMemory is how many bytes the request bodies being read or
 // handled may hold at once, over all requests, unless configured.
-const DefaultBodyMemory = 64 << 20
+const DefaultBodyMemory = 32 << 20
 
 // MinBodyMemory leaves room for other requests beside a largest batch.
 const MinBodyMemory = 2 * MaxBatchBody
