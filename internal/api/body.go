@@ -20,6 +20,8 @@ const MinBodyMemory = 2 * MaxBatchBody
 // Reading a body: it starts with a buffer of firstRead bytes (or the
 // announced length, when smaller) and doubles it as bytes arrive, so that
 // a slow client that announces 8 MiB holds what it has sent, not 8 MiB.
+// Doubling allocates about twice a large body in all: the price of not
+// trusting Content-Length.
 const firstRead = 16 << 10
 
 // bodyWait is how long a request waits for the budget before it is
@@ -31,13 +33,10 @@ const bodyWait = time.Second
 // charged before it is allocated, and everything a request was charged
 // is released when its handler returns. Buffers are not pooled, so a
 // large one is garbage once its request is done.
-type bodyBudget struct {
-	bytes int64
-	sem   *semaphore.Weighted
-}
+type bodyBudget struct{ sem *semaphore.Weighted }
 
 func newBodyBudget(bytes int64) *bodyBudget {
-	return &bodyBudget{bytes: bytes, sem: semaphore.NewWeighted(bytes)}
+	return &bodyBudget{sem: semaphore.NewWeighted(bytes)}
 }
 
 // hold returns r with a body that charges its buffers to the budget, and
@@ -49,9 +48,9 @@ func (b *bodyBudget) hold(r *http.Request) (*http.Request, func()) {
 		return r, func() {}
 	}
 	body := &heldBody{ReadCloser: r.Body, budget: b}
-	held := *r
-	held.Body = body
-	return &held, func() { b.sem.Release(body.held) }
+	copied := *r
+	copied.Body = body
+	return &copied, func() { b.sem.Release(body.held) }
 }
 
 // heldBody is a request body with what its reader was charged.
