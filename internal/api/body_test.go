@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/source"
 )
 
 // TestUnknownIngestURLAnsweredBeforeTheBody: a request to an ingest URL
@@ -31,5 +35,30 @@ func TestUnknownIngestURLAnsweredBeforeTheBody(t *testing.T) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
 		t.Fatalf("%s; want 404 problem+json", resp.Status)
+	}
+}
+
+// TestBodyBudgetCoversEveryBody: publishing, batches, ingest URLs and
+// the other endpoints all read their bodies within the budget: with a
+// budget too small for any, each is answered 503 with Retry-After.
+func TestBodyBudgetCoversEveryBody(t *testing.T) {
+	e := newEnv(t, func(c *gateway.Config) { c.MaxBodyMemory = 1 })
+	// Made without a request body, which the budget would refuse.
+	src := &source.Source{Name: "github", Verify: source.Verify{Type: "hmac", Secret: githubSecret, Header: "x-hub-signature-256", Prefix: "sha256="},
+		EventType: source.Locator{Header: "x-github-event"}}
+	if err := e.g.CreateSource(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"type":"order.created","data":{}}`
+	for _, c := range []struct{ path, body string }{
+		{"/v1/events", body},
+		{"/v1/events/batch", `{"events":[` + body + `]}`},
+		{"/ingest/" + src.ID, body},
+		{"/v1/subscriptions", `{"name":"x","channel":{"type":"webhook","url":"http://127.0.0.1:9/"}}`},
+	} {
+		code, h, answer := e.do("POST", c.path, c.body, githubHeaders(c.body, "push", "d-1")...)
+		if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || !strings.Contains(string(answer), "--max-body-memory") {
+			t.Errorf("%s with no body memory: %d, Retry-After %q, %s; want 503 with Retry-After", c.path, code, h.Get("Retry-After"), answer)
+		}
 	}
 }
