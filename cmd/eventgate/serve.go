@@ -43,6 +43,7 @@ func serve(args []string) error {
 	strictTypes := fs.Bool("strict-event-types", false, "refuse events whose type is not in the event type catalog")
 	maxConnsPerHost := fs.Int("max-conns-per-host", webhook.DefaultMaxConnsPerHost, "webhook deliveries in flight to one host at once, over all its subscriptions (each also keeps to its max_concurrency); beyond it they take turns, and a delivery's timeout starts when its turn comes")
 	publishRate := fs.Float64("publish-rate-limit", 0, "events per second one API key may publish (0: no limit)")
+	bodyMemory := fs.Int64("max-body-memory", api.DefaultBodyMemory>>20, "MiB that request bodies being read or handled may hold at once, over all requests; beyond it requests wait up to a second, then get 503 with Retry-After")
 	var egressProxy *url.URL
 	fs.Func("egress-proxy", "HTTP(S) proxy URL (http://proxy:3128) that carries every webhook and OAuth2 token request, so deliveries leave from its addresses; "+
 		"destinations are then checked by URL only, and the proxy must refuse private addresses itself", func(v string) (err error) {
@@ -57,6 +58,9 @@ func serve(args []string) error {
 	}
 	if *maxConnsPerHost < 1 {
 		return fmt.Errorf("--max-conns-per-host %d: use at least 1 (default %d)", *maxConnsPerHost, webhook.DefaultMaxConnsPerHost)
+	}
+	if *bodyMemory < api.MinBodyMemory>>20 {
+		return fmt.Errorf("--max-body-memory %d: use at least %d (MiB), room for a largest batch (%d MiB) and other requests beside it", *bodyMemory, api.MinBodyMemory>>20, api.MaxBatchBody>>20)
 	}
 	if *lease < time.Second {
 		return fmt.Errorf("--lease %v: use at least 1s (the default 30s suits most deployments)", *lease)
@@ -87,6 +91,7 @@ func serve(args []string) error {
 		PublishRateLimit:    *publishRate,
 		EgressProxy:         egressProxy,
 		MaxConnsPerHost:     *maxConnsPerHost,
+		MaxBodyMemory:       *bodyMemory << 20,
 	})
 	if err != nil {
 		return err

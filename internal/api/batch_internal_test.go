@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,6 +88,21 @@ func BenchmarkDecodeBatch(b *testing.B) {
 	for b.Loop() {
 		if _, errs, err := decodeBatch(body); err != nil || errs[0] != nil {
 			b.Fatal(err, errs[0])
+		}
+	}
+}
+
+// BenchmarkDecodeEvent reads and decodes one typical event (about 1 KiB)
+// as POST /v1/events does.
+func BenchmarkDecodeEvent(b *testing.B) {
+	body := []byte(fmt.Sprintf(`{"type": "order.created", "subject": "orders/1", "attributes": {"region": "eu-west-1"}, "data": {"order_id": 1001, "total": 49.90, "items": [{"sku": "SKU-1", "qty": 2}], "note": "%s"}}`, strings.Repeat("x", 800)))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/v1/events", bytes.NewReader(body))
+		var req publishRequest
+		if err := decode(httptest.NewRecorder(), r, MaxEventBody, &req); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/jsonscan"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
@@ -148,19 +149,25 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeBatch reads {"events": [...]}: the requests, and for each entry
-// that could not be decoded, why. A well-formed batch is decoded in one
-// pass (decodeEvents); any other is decoded again into raw entries and
-// each of those on its own, so that each bad entry gets its own error and
-// the good ones are still published.
+// that could not be decoded, why. A well-formed batch of strict JSON is
+// decoded in one pass (decodeEvents); any other is decoded again into raw
+// entries and each of those on its own, so that each bad entry gets its
+// own error and the good ones are still published.
 func decodeBatch(body []byte) ([]publishRequest, []error, error) {
-	if requests, ok := decodeEvents(body); ok && entriesFit(requests) {
-		return requests, make([]error, len(requests)), checkBatchSize(requests)
+	strictErrs, strictErr := jsonscan.CheckEntries(body, "events")
+	if strictErr == nil && strictErrs == nil {
+		if requests, ok := decodeEvents(body); ok && entriesFit(requests) {
+			return requests, make([]error, len(requests)), checkBatchSize(requests)
+		}
 	}
 	var raw struct {
 		Events []json.RawMessage `json:"events"`
 	}
-	if err := decodeJSON(bytes.NewReader(body), MaxBatchBody, &raw); err != nil {
+	if err := decodeLoose(body, MaxBatchBody, &raw); err != nil {
 		return nil, nil, err
+	}
+	if strictErr != nil { // after decodeLoose, which explains plain syntax errors better
+		return nil, nil, strictErr
 	}
 	if err := checkBatchSize(raw.Events); err != nil {
 		return nil, nil, err
@@ -172,7 +179,9 @@ func decodeBatch(body []byte) ([]publishRequest, []error, error) {
 			errs[i] = newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("This event is larger than %d KiB.", MaxEventBody>>10))
 			continue
 		}
-		errs[i] = decodeJSON(bytes.NewReader(entry), MaxEventBody, &requests[i])
+		if errs[i] = strictErrs[i]; errs[i] == nil {
+			errs[i] = decodeLoose(entry, MaxEventBody, &requests[i]) // strict: checked with the body
+		}
 	}
 	return requests, errs, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/jsonscan"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
@@ -53,9 +54,12 @@ func problemFor(r *http.Request, err error) *Problem {
 	var ve *event.ValidationError
 	var forbidden *gateway.Forbidden
 	var reserved *gateway.ReservedSource
+	var strict *jsonscan.Error
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &strict):
+		return strictProblem(strict)
 	case errors.As(err, &ve):
 		p = newProblem(http.StatusUnprocessableEntity, "validation", "The request is well-formed JSON but some fields are invalid: "+ve.Error())
 		p.Errors = ve.Fields
@@ -90,44 +94,58 @@ func problemFor(r *http.Request, err error) *Problem {
 // diskFullDetail says what a full disk means for whoever reads it.
 const diskFullDetail = "The gateway's disk is full (its database could not write): the operator must free space or grow the volume."
 
-// decode reads a JSON body strictly, whatever its Content-Type claims: unknown fields, trailing data and
-// bodies over limit are errors that say what to fix.
+// decode reads a JSON body strictly, whatever its Content-Type claims: unknown fields, trailing data,
+// text that is not I-JSON and bodies over limit are errors that say what to fix.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
-	body := http.MaxBytesReader(w, r.Body, limit)
+	body, err := readBody(w, r, limit)
+	if err != nil {
+		return jsonProblem(err, limit)
+	}
 	return decodeJSON(body, limit, dst)
 }
 
-func decodeJSON(body io.Reader, limit int64, dst any) error {
-	dec := json.NewDecoder(body)
+func decodeJSON(body []byte, limit int64, dst any) error {
+	if err := decodeLoose(body, limit, dst); err != nil {
+		return err
+	}
+	// What encoding/json took may still be more than one value, or not I-JSON.
+	return jsonscan.CheckIJSON(body)
+}
+
+// decodeLoose decodes the first JSON value of body as encoding/json
+// does, for text that is checked for I-JSON separately.
+func decodeLoose(body []byte, limit int64, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
 		return jsonProblem(err, limit)
 	}
-	if dec.More() {
-		return newProblem(http.StatusBadRequest, "malformed-json", "The body holds more than one JSON value; send exactly one object.")
-	}
 	return nil
 }
 
-// readBody reads a request body of at most limit bytes, into one buffer
-// of the size the client announced: growing one as it fills allocated the
-// body twice over on the batch path.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if n := r.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants MinRead free to see EOF
+// strictProblem explains why a text is not one I-JSON value.
+func strictProblem(err *jsonscan.Error) *Problem {
+	where := "The body"
+	if err.Path != "" {
+		where = fmt.Sprintf("Field %q", err.Path)
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	return buf.Bytes(), err
+	p := newProblem(http.StatusBadRequest, "malformed-json", fmt.Sprintf("%s %s (at byte %d); eventgate accepts strict JSON only (I-JSON, RFC 7493).", where, err.Reason, err.Offset))
+	if err.Path != "" {
+		p.Errors = []event.FieldError{{Field: err.Path, Message: err.Reason}}
+	}
+	return p
 }
 
 // jsonProblem explains a decoding error.
 func jsonProblem(err error, limit int64) *Problem {
+	var p *Problem
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	var tooBig *http.MaxBytesError
 	switch {
+	case errors.As(err, &p): // already explained (the body budget's 503)
+		return p
 	case errors.As(err, &tooBig):
 		return newProblem(http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("The body is larger than %d KiB; send less (split a batch, or move large payloads to storage and send a link).", limit>>10))
 	case errors.Is(err, io.EOF):

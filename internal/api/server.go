@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,7 @@ type Server struct {
 	routes []Route
 
 	limiter *publishLimiter
+	bodies  *bodyBudget
 }
 
 // Route is one registered method and path, as the OpenAPI document names it.
@@ -36,7 +38,8 @@ type Route struct{ Method, Path string }
 // New returns the API handler.
 func New(g *gateway.Gateway) *Server {
 	s := &Server{g: g, mux: http.NewServeMux(),
-		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}}}
+		limiter: &publishLimiter{perSecond: g.Settings().PublishRateLimit, buckets: map[string]*rate.Limiter{}},
+		bodies:  newBodyBudget(cmp.Or(g.Settings().MaxBodyMemory, DefaultBodyMemory))}
 	s.handle("GET", "/healthz", s.health, public)
 	s.handle("GET", "/readyz", s.ready, public)
 	s.handle("GET", "/v1/openapi.json", serveOpenAPI, public)
@@ -109,6 +112,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, fmt.Errorf("panic: %v", v))
 		}
 	}()
+	r, release := s.bodies.hold(r)
+	defer release()
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values that Handler does not

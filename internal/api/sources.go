@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -82,7 +81,7 @@ func (s *Server) patchSource(w http.ResponseWriter, r *http.Request) {
 	change := gateway.SourceChange{Name: req.Name, Verify: req.Verify, EventType: req.EventType, NoDedupe: string(req.Dedupe) == "null"}
 	if len(req.Dedupe) > 0 && !change.NoDedupe {
 		change.Dedupe = new(source.Locator)
-		if err := decodeJSON(bytes.NewReader(req.Dedupe), MaxBody, change.Dedupe); err != nil {
+		if err := decodeJSON(req.Dedupe, MaxBody, change.Dedupe); err != nil {
 			fail(w, r, err)
 			return
 		}
@@ -110,6 +109,11 @@ func (s *Server) deleteSource(w http.ResponseWriter, r *http.Request) {
 // authentication. A repeat answers as the original did, so that the
 // provider stops retrying.
 func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
+	// Before the body: unknown URLs must cost nothing to ask about.
+	if err := s.g.SourceExists(r.Context(), r.PathValue("id")); err != nil {
+		fail(w, r, receiveProblem(err))
+		return
+	}
 	body, err := readBody(w, r, MaxEventBody)
 	if err != nil {
 		fail(w, r, jsonProblem(err, MaxEventBody))

@@ -54,6 +54,9 @@ type Config struct {
 	// MaxConnsPerHost bounds the webhook deliveries in flight to one host
 	// (default webhook.DefaultMaxConnsPerHost).
 	MaxConnsPerHost int
+	// MaxBodyMemory bounds the bytes that the API's request bodies hold
+	// at once, over all requests (default api.DefaultBodyMemory).
+	MaxBodyMemory int64
 }
 
 // Settings returns the configuration the gateway runs with.

@@ -142,11 +142,19 @@ type Receipt struct {
 	Replayed bool
 }
 
+// SourceExists returns store.ErrNotFound for an unknown source, so that
+// its ingest URL can be answered before a body is read.
+func (g *Gateway) SourceExists(ctx context.Context, id string) error {
+	_, err := g.store.GetSource(ctx, id)
+	return err
+}
+
 // Receive verifies an inbound request and publishes the event it stands
 // for; it routes like any other. Errors: store.ErrNotFound for an unknown
 // source, a *source.Rejection when the request is not the provider's,
-// source.ErrNotJSON, or a *event.ValidationError when no valid event can be
-// made of it (event type, dedupe id, catalog schema).
+// source.ErrNotJSON, a *jsonscan.Error for JSON that is not I-JSON, or a
+// *event.ValidationError when no valid event can be made of it (event
+// type, dedupe id, catalog schema).
 func (g *Gateway) Receive(ctx context.Context, in Inbound) (Receipt, error) {
 	src, err := g.store.GetSource(ctx, in.SourceID)
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package jsonscan finds the ends of JSON strings in text that is known to
-// be, or is about to be checked as, JSON. Scanning byte by byte for a quote
-// or a backslash was most of the cost of skipping a 1 KiB event's long
-// string values; bytes.IndexByte finds quotes many bytes at a time.
+// be, or is about to be checked as, JSON, and checks that a text is strict
+// JSON (I-JSON, RFC 7493). Scanning byte by byte for a quote or a backslash
+// was most of the cost of skipping a 1 KiB event's long string values;
+// bytes.IndexByte finds quotes many bytes at a time.
 package jsonscan
 
 import "bytes"

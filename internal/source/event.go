@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/jsonscan"
 )
 
 // ErrNotJSON is a verified request whose body is not one JSON value.
@@ -28,6 +29,9 @@ func (s *Source) Event(h http.Header, body []byte, now time.Time) (*event.Event,
 	dec.UseNumber() // dedupe ids keep every digit
 	if !json.Valid(body) || dec.Decode(&doc) != nil {
 		return nil, "", ErrNotJSON
+	}
+	if err := jsonscan.CheckIJSON(body); err != nil {
+		return nil, "", err // the body is the event's data: what encoding/json accepts is not enough
 	}
 	var p event.Problems
 	typ, problem := s.EventType.find(h, doc)
