@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/channel"
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -50,6 +51,8 @@ type Config struct {
 	SettleLinger time.Duration
 	// OnGone is called when an endpoint answers 410 Gone.
 	OnGone func(subscriptionID string)
+	// Observer hears of claims, attempts and settles (default: none).
+	Observer observe.Observer
 }
 
 func (c *Config) applyDefaults() {
@@ -74,6 +77,7 @@ func (c *Config) applyDefaults() {
 	if c.SettleLinger == 0 {
 		c.SettleLinger = 5 * time.Millisecond
 	}
+	c.Observer = observe.OrNop(c.Observer)
 }
 
 // overflowDelay pushes a delivery that found its queue full back a little,
@@ -115,7 +119,7 @@ func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *
 	shared, _ := sender.(channel.Destinations)
 	return &Dispatcher{
 		cfg: cfg, store: s, router: r, sender: sender, shared: shared,
-		settler: newSettler(s, cfg.Owner, cfg.SettleLinger),
+		settler: newSettler(s, cfg.Owner, cfg.SettleLinger, cfg.Observer),
 		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
 		poke:   make(chan struct{}, 1),
@@ -555,6 +559,7 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		a.Error = r.Err.Error()
 	}
 	d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Attempt: a, Status: status, NextAttemptAt: next})
+	d.cfg.Observer.Attempted(observe.Attempt{SubscriptionID: sub.ID, Channel: sub.Channel.Type, Outcome: status, StatusCode: r.StatusCode, Latency: r.Latency})
 	if r.Gone && d.cfg.OnGone != nil {
 		d.cfg.OnGone(sub.ID)
 	}
@@ -596,7 +601,9 @@ func (d *Dispatcher) claimOnce() bool {
 	if d.stopping() {
 		return false
 	}
-	jobs, err := d.store.ClaimDue(d.ctx, d.Lease(), time.Now(), d.cfg.ClaimBatch)
+	began := time.Now()
+	jobs, err := d.store.ClaimDue(d.ctx, d.Lease(), began, d.cfg.ClaimBatch)
+	d.cfg.Observer.Claimed(observe.Claim{Deliveries: len(jobs), Latency: time.Since(began), Err: err})
 	if err != nil {
 		if d.ctx.Err() == nil {
 			slog.Error("claiming due deliveries failed", "err", err)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
@@ -18,12 +19,13 @@ type settler struct {
 	store    store.Dispatch
 	owner    string
 	linger   time.Duration // how long a batch waits for more outcomes
+	obs      observe.Observer
 	outcomes chan *store.Outcome
 	done     chan struct{}
 }
 
-func newSettler(s store.Dispatch, owner string, linger time.Duration) *settler {
-	st := &settler{store: s, owner: owner, linger: linger, outcomes: make(chan *store.Outcome, 4*settleBatch), done: make(chan struct{})}
+func newSettler(s store.Dispatch, owner string, linger time.Duration, obs observe.Observer) *settler {
+	st := &settler{store: s, owner: owner, linger: linger, obs: obs, outcomes: make(chan *store.Outcome, 4*settleBatch), done: make(chan struct{})}
 	go st.loop()
 	return st
 }
@@ -57,7 +59,9 @@ func (s *settler) loop() {
 // because the database had a bad moment.
 func (s *settler) write(batch []*store.Outcome) {
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		began := time.Now()
 		err := s.store.Settle(context.Background(), s.owner, batch)
+		s.obs.Settled(observe.Settle{Outcomes: len(batch), Latency: time.Since(began), Err: err})
 		if err == nil {
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/netguard"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/sign"
 	"github.com/eventgate/eventgate/internal/store"
@@ -54,6 +55,9 @@ type Config struct {
 	// MaxConnsPerHost bounds the webhook deliveries in flight to one host
 	// (default webhook.DefaultMaxConnsPerHost).
 	MaxConnsPerHost int
+	// Observer hears what ingest, dispatch and sources do, for metrics
+	// and traces (default: nothing listens).
+	Observer observe.Observer
 }
 
 // Settings returns the configuration the gateway runs with.
@@ -91,6 +95,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
 	}
+	cfg.Observer = observe.OrNop(cfg.Observer)
 	g := &Gateway{Store: s, Router: route.New(), Catalog: catalog.New(cfg.StrictEventTypes), Guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
@@ -126,8 +131,9 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
+		Observer:     cfg.Observer,
 	}, s, g.Router, webhook.New(webhook.Options{Guard: g.Guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
-	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue)
+	g.Ingest = ingest.New(s, g.Router, g.Dispatch.Lease, g.Dispatch.Enqueue, cfg.Observer)
 	g.Dispatch.Start()
 	g.cluster = startCluster(g, seen, subs)
 	g.sourceCounts = startSourceCounts(s)

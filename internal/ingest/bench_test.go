@@ -18,7 +18,7 @@ func BenchmarkPublish(b *testing.B) {
 	router := route.New()
 	router.Set(&event.Subscription{ID: "sub_1", Name: "sub_1", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}})
 	lease := func() store.Lease { return store.Lease{Owner: "node", Until: time.Now().Add(time.Minute)} }
-	in := ingest.New(acceptAll{}, router, lease, func([]*store.Job) {})
+	in := ingest.New(acceptAll{}, router, lease, func([]*store.Job) {}, nil)
 	defer in.Close()
 	b.ReportAllocs()
 	b.SetParallelism(8) // enough clients to make groups

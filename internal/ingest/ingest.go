@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -31,6 +32,7 @@ type Ingester struct {
 	router   *route.Router
 	handoff  Handoff
 	lease    func() store.Lease
+	obs      observe.Observer
 	requests chan *request
 
 	mu     sync.RWMutex // guards closed against sends on requests
@@ -44,9 +46,10 @@ type request struct {
 }
 
 // New starts an ingester. lease says which node owns fresh deliveries and
-// for how long; handoff receives them after each commit.
-func New(s store.Events, r *route.Router, lease func() store.Lease, handoff Handoff) *Ingester {
-	in := &Ingester{store: s, router: r, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
+// for how long; handoff receives them after each commit; obs (nil: none)
+// hears of publishes and commits.
+func New(s store.Events, r *route.Router, lease func() store.Lease, handoff Handoff, obs observe.Observer) *Ingester {
+	in := &Ingester{store: s, router: r, handoff: handoff, lease: lease, obs: observe.OrNop(obs), requests: make(chan *request, 256), done: make(chan struct{})}
 	go in.commitLoop()
 	return in
 }
@@ -62,6 +65,12 @@ type Entry struct {
 // committed. For each entry it returns the id of the stored event: the new
 // one, or the original one when the entry repeats an earlier publish.
 func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]string, error) {
+	ids, err := in.publish(ctx, entries)
+	in.obs.Published(observe.Publish{Events: len(entries), Err: err})
+	return ids, err
+}
+
+func (in *Ingester) publish(ctx context.Context, entries []Entry) ([]string, error) {
 	appends := make([]*store.Append, len(entries))
 	for i, e := range entries {
 		a, err := in.prepare(e)
@@ -144,7 +153,9 @@ func (in *Ingester) commit(group []*request, n int) {
 	}
 	lease := in.lease()
 	// A commit is not cancelled by any one client: it carries many.
+	began := time.Now()
 	err := in.store.AppendEvents(context.Background(), lease, entries)
+	in.obs.Committed(observe.Commit{Requests: len(group), Events: len(entries), Deliveries: deliveries(entries), Latency: time.Since(began), Err: err})
 	if err != nil {
 		slog.Error("storing events failed", "events", len(entries), "err", err)
 	}
@@ -180,4 +191,12 @@ func (in *Ingester) Close() {
 	}
 	in.mu.Unlock()
 	<-in.done
+}
+
+// deliveries counts the deliveries of entries.
+func deliveries(entries []*store.Append) (n int) {
+	for _, a := range entries {
+		n += len(a.Deliveries)
+	}
+	return n
 }
