@@ -8,45 +8,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/observe"
+	"github.com/eventgate/eventgate/internal/observe/observetest"
 	"github.com/eventgate/eventgate/internal/source"
 )
-
-// recorder is an observer that keeps what it hears.
-type recorder struct {
-	mu         sync.Mutex
-	publishes  []observe.Publish
-	commits    []observe.Commit
-	attempts   []observe.Attempt
-	settles    []observe.Settle
-	rejections []observe.SourceRejection
-}
-
-func (r *recorder) Published(p observe.Publish)              { keep(r, &r.publishes, p) }
-func (r *recorder) Committed(c observe.Commit)               { keep(r, &r.commits, c) }
-func (r *recorder) Claimed(observe.Claim)                    {}
-func (r *recorder) Attempted(a observe.Attempt)              { keep(r, &r.attempts, a) }
-func (r *recorder) Settled(s observe.Settle)                 { keep(r, &r.settles, s) }
-func (r *recorder) SourceRejected(s observe.SourceRejection) { keep(r, &r.rejections, s) }
-
-func keep[T any](r *recorder, list *[]T, v T) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	*list = append(*list, v)
-}
-
-// seen returns a copy of what r holds, under its lock.
-func (r *recorder) seen() recorder {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return recorder{publishes: slices.Clone(r.publishes), commits: slices.Clone(r.commits), attempts: slices.Clone(r.attempts),
-		settles: slices.Clone(r.settles), rejections: slices.Clone(r.rejections)}
-}
 
 // TestObserverHearsPublishAttemptAndRejection: a signed request to a
 // source is published, committed, sent to a real receiver and settled, and
@@ -55,7 +23,7 @@ func TestObserverHearsPublishAttemptAndRejection(t *testing.T) {
 	ctx := context.Background()
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	t.Cleanup(receiver.Close)
-	rec := &recorder{}
+	rec := &observetest.Recorder{}
 	g := startNode(t, sharedStore(t), func(c *Config) { c.Observer = rec })
 	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: receiver.URL}}
 	if err := g.CreateSubscription(ctx, sub); err != nil {
@@ -80,23 +48,23 @@ func TestObserverHearsPublishAttemptAndRejection(t *testing.T) {
 	}
 
 	eventually(t, "the attempt and its settle to be observed", func() bool {
-		seen := rec.seen()
-		return len(seen.attempts) > 0 && len(seen.settles) > 0
+		seen := rec.Seen()
+		return len(seen.Attempts) > 0 && len(seen.Settles) > 0
 	})
-	seen := rec.seen()
-	if len(seen.publishes) != 1 || seen.publishes[0] != (observe.Publish{Events: 1}) {
-		t.Errorf("publishes %+v, want one of one event without error", seen.publishes)
+	seen := rec.Seen()
+	if len(seen.Publishes) != 1 || seen.Publishes[0] != (observe.Publish{Events: 1}) {
+		t.Errorf("publishes %+v, want one of one event without error", seen.Publishes)
 	}
-	if len(seen.commits) != 1 || seen.commits[0].Events != 1 || seen.commits[0].Deliveries != 1 || seen.commits[0].Err != nil || seen.commits[0].Latency <= 0 {
-		t.Errorf("commits %+v, want one of one event with one delivery, timed, without error", seen.commits)
+	if len(seen.Commits) != 1 || seen.Commits[0].Events != 1 || seen.Commits[0].Deliveries != 1 || seen.Commits[0].Err != nil || seen.Commits[0].Latency <= 0 {
+		t.Errorf("commits %+v, want one of one event with one delivery, timed, without error", seen.Commits)
 	}
-	if a := seen.attempts; len(a) != 1 || a[0].SubscriptionID != sub.ID || a[0].Channel != "webhook" || a[0].Outcome != event.Succeeded || a[0].StatusCode != http.StatusNoContent || a[0].Latency <= 0 {
+	if a := seen.Attempts; len(a) != 1 || a[0].SubscriptionID != sub.ID || a[0].Channel != "webhook" || a[0].Outcome != event.Succeeded || a[0].StatusCode != http.StatusNoContent || a[0].Latency <= 0 {
 		t.Errorf("attempts %+v, want one that succeeded with 204, timed, to %s over webhook", a, sub.ID)
 	}
-	if s := seen.settles; s[0].Outcomes != 1 || s[0].Err != nil {
+	if s := seen.Settles; s[0].Outcomes != 1 || s[0].Err != nil {
 		t.Errorf("settles %+v, want the attempt's outcome written", s)
 	}
-	if r := seen.rejections; len(r) != 1 || r[0].SourceID != src.ID || r[0].Reason == "" {
+	if r := seen.Rejections; len(r) != 1 || r[0].SourceID != src.ID || r[0].Reason == "" {
 		t.Errorf("rejections %+v, want one of %s with its reason", r, src.ID)
 	}
 }
