@@ -40,6 +40,8 @@ func TestSettlerLingersForMoreOutcomes(t *testing.T) {
 		const linger = 300 * time.Millisecond
 		rec := &batchRecorder{}
 		s := newSettler(rec, "node", linger, observe.Nop{})
+		closeSettler := sync.OnceFunc(s.close)
+		t.Cleanup(closeSettler) // a failed check leaves no goroutine behind in the bubble
 		s.add(&store.Outcome{DeliveryID: "dlv_1"})
 		synctest.Wait() // the settler took the first and lingers
 		for range 9 {
@@ -56,7 +58,7 @@ func TestSettlerLingersForMoreOutcomes(t *testing.T) {
 			t.Fatalf("after the linger, settled in batches of %v, want %v", got, want)
 		}
 		s.add(&store.Outcome{DeliveryID: "dlv_last"})
-		s.close()
+		closeSettler()
 		if got, want := rec.written(), []int{10, 1}; !slices.Equal(got, want) {
 			t.Fatalf("settled in batches of %v, want %v", got, want)
 		}
