@@ -10,6 +10,9 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/observe/observetest"
 )
 
 // fastRetries makes retries come due in test time.
@@ -107,8 +110,7 @@ func TestIdempotentPublish(t *testing.T) {
 	if string(b3) != `{"id":"order-7-created"}`+"\n" || string(b3) != string(b4) {
 		t.Fatalf("client id: %s then %s", b3, b4)
 	}
-	waitFor(t, "two deliveries", func() bool { return rc.count() == 2 })
-	time.Sleep(100 * time.Millisecond)
+	e.waitAllSucceeded("", 2)
 	var page struct{ Data []json.RawMessage }
 	e.must(http.StatusOK, "GET", "/v1/events", nil, &page)
 	if len(page.Data) != 2 || rc.count() != 2 {
@@ -209,7 +211,6 @@ func TestGoneDisablesSubscription(t *testing.T) {
 		return s.Status == "disabled"
 	})
 	next := e.publish("order.created", `{}`)
-	time.Sleep(100 * time.Millisecond)
 	if ds := e.deliveries("event_id=" + next); len(ds) != 0 {
 		t.Fatalf("a disabled subscription received a new delivery: %+v", ds)
 	}
@@ -220,7 +221,8 @@ func TestGoneDisablesSubscription(t *testing.T) {
 }
 
 func TestPausedSubscriptionAccumulatesAndSendsOnResume(t *testing.T) {
-	e := newEnv(t)
+	rec := &observetest.Recorder{}
+	e := newEnv(t, func(c *gateway.Config) { c.Observer = rec })
 	rc := newReceiver(t, nil)
 	sub := e.subscribe(rc.URL, nil)
 	var s subscription
@@ -229,7 +231,8 @@ func TestPausedSubscriptionAccumulatesAndSendsOnResume(t *testing.T) {
 		t.Fatalf("pause answered %+v", s)
 	}
 	ids := []string{e.publish("a.b", "1"), e.publish("a.b", "2"), e.publish("a.b", "3")}
-	time.Sleep(200 * time.Millisecond) // ten poll intervals
+	// The dispatcher hands deliveries of a paused subscription back to the store.
+	waitFor(t, "the deliveries to be handed back", func() bool { return rec.Seen().Settled() == 3 })
 	if rc.count() != 0 {
 		t.Fatalf("a paused subscription sent %d deliveries", rc.count())
 	}

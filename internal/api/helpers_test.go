@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,6 +178,17 @@ func (e *env) waitStatus(eventID, status string) delivery {
 	})
 	e.must(http.StatusOK, "GET", "/v1/deliveries/"+d.ID, nil, &d)
 	return d
+}
+
+// waitAllSucceeded waits until the store lists want deliveries for query,
+// all succeeded. Deliveries are stored with their event, before the 202:
+// once all succeeded, nothing more can be on its way.
+func (e *env) waitAllSucceeded(query string, want int) {
+	e.t.Helper()
+	waitFor(e.t, fmt.Sprintf("%d deliveries (%s) to succeed", want, query), func() bool {
+		ds := e.deliveries(query)
+		return len(ds) == want && !slices.ContainsFunc(ds, func(d delivery) bool { return d.Status != "succeeded" })
+	})
 }
 
 // receiver is a real HTTP server that records webhooks.

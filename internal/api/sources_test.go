@@ -223,8 +223,7 @@ func TestDuplicateIsAcknowledgedOnce(t *testing.T) {
 	if elsewhere := wantAccepted(t, e.ingest(other, body, headers...), false); elsewhere == first {
 		t.Fatal("a dedupe id repeated at another source was taken for a duplicate")
 	}
-	waitFor(t, "two deliveries", func() bool { return rc.count() == 2 })
-	time.Sleep(100 * time.Millisecond) // a third (wrong) delivery would be on its way by now
+	e.waitAllSucceeded("", 2)
 	if rc.count() != 2 || e.eventCount() != 2 {
 		t.Fatalf("%d deliveries, %d events; want 2 of each", rc.count(), e.eventCount())
 	}

@@ -225,7 +225,8 @@ func TestShutdownReleasesJobsWaitingForADestination(t *testing.T) {
 		d.Shutdown(ctx)
 		close(stopped)
 	}()
-	time.Sleep(50 * time.Millisecond) // let Shutdown begin; a send started before it ends when ctx does
+	// Once Shutdown has begun, a send started before it ends when ctx does.
+	dispatch.WaitFor(t, "Shutdown to begin", func() bool { return dispatch.Stopping(d) })
 	sender.release <- struct{}{}
 	<-stopped
 

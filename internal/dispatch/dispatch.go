@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/channel"
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -52,6 +53,8 @@ type Config struct {
 	OnGone func(subscriptionID string)
 	// Quota, when set, admits each send (a partner's monthly deliveries).
 	Quota Quota
+	// Observer hears of claims, attempts and settles (default: none).
+	Observer observe.Observer
 }
 
 // Quota admits sends. A send it refuses is released untried, due again
@@ -89,6 +92,7 @@ func (c *Config) applyDefaults() {
 	if c.SettleLinger == 0 {
 		c.SettleLinger = 5 * time.Millisecond
 	}
+	c.Observer = observe.OrNop(c.Observer)
 }
 
 // overflowDelay pushes a delivery that found its queue full back a little,
@@ -130,7 +134,7 @@ func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *
 	shared, _ := sender.(channel.Destinations)
 	return &Dispatcher{
 		cfg: cfg, store: s, router: r, sender: sender, shared: shared,
-		settler: newSettler(s, cfg.Owner, cfg.SettleLinger),
+		settler: newSettler(s, cfg.Owner, cfg.SettleLinger, cfg.Observer),
 		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
 		poke:   make(chan struct{}, 1),
@@ -577,6 +581,7 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		a.Error = r.Err.Error()
 	}
 	d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Attempt: a, Status: status, NextAttemptAt: next})
+	d.cfg.Observer.Attempted(observe.Attempt{SubscriptionID: sub.ID, Channel: sub.Channel.Type, Outcome: status, StatusCode: r.StatusCode, Latency: r.Latency})
 	if r.Gone && d.cfg.OnGone != nil {
 		d.cfg.OnGone(sub.ID)
 	}
@@ -618,7 +623,9 @@ func (d *Dispatcher) claimOnce() bool {
 	if d.stopping() {
 		return false
 	}
-	jobs, err := d.store.ClaimDue(d.ctx, d.Lease(), time.Now(), d.cfg.ClaimBatch)
+	began := time.Now()
+	jobs, err := d.store.ClaimDue(d.ctx, d.Lease(), began, d.cfg.ClaimBatch)
+	d.cfg.Observer.Claimed(observe.Claim{Deliveries: len(jobs), Latency: time.Since(began), Err: err})
 	if err != nil {
 		if d.ctx.Err() == nil {
 			slog.Error("claiming due deliveries failed", "err", err)

@@ -11,3 +11,6 @@ func Queues(d *Dispatcher) int {
 	defer d.mu.Unlock()
 	return len(d.queues)
 }
+
+// Stopping reports whether Shutdown has begun.
+func Stopping(d *Dispatcher) bool { return d.stopping() }

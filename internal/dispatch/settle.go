@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
@@ -22,6 +23,7 @@ type settler struct {
 	store    store.Dispatch
 	owner    string
 	linger   time.Duration // how long a batch waits for more outcomes
+	obs      observe.Observer
 	outcomes chan *store.Outcome
 	done     chan struct{}
 	// stopping is closed when close is called: a failed write is not
@@ -31,10 +33,10 @@ type settler struct {
 	cancel   context.CancelFunc
 }
 
-func newSettler(s store.Dispatch, owner string, linger time.Duration) *settler {
+func newSettler(s store.Dispatch, owner string, linger time.Duration, obs observe.Observer) *settler {
 	ctx, cancel := context.WithCancel(context.Background())
 	st := &settler{
-		store: s, owner: owner, linger: linger, outcomes: make(chan *store.Outcome, 4*settleBatch), done: make(chan struct{}),
+		store: s, owner: owner, linger: linger, obs: obs, outcomes: make(chan *store.Outcome, 4*settleBatch), done: make(chan struct{}),
 		stopping: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	go st.loop()
@@ -73,8 +75,10 @@ func (s *settler) loop() {
 func (s *settler) write(batch []*store.Outcome) {
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		ctx, cancel := context.WithTimeout(s.ctx, settleTimeout)
+		began := time.Now()
 		err := s.store.Settle(ctx, s.owner, batch)
 		cancel()
+		s.obs.Settled(observe.Settle{Outcomes: len(batch), Latency: time.Since(began), Err: err})
 		if err == nil {
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/netguard"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/sign"
 	"github.com/eventgate/eventgate/internal/store"
@@ -57,6 +58,9 @@ type Config struct {
 	// MaxBodyMemory bounds the bytes that the API's request bodies hold
 	// at once, over all requests (default api.DefaultBodyMemory).
 	MaxBodyMemory int64
+	// Observer hears what ingest, dispatch and sources do, for metrics
+	// and traces (default: nothing listens).
+	Observer observe.Observer
 }
 
 // Settings returns the configuration the gateway runs with.
@@ -96,6 +100,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
 	}
+	cfg.Observer = observe.OrNop(cfg.Observer)
 	g := &Gateway{store: s, router: route.New(), catalog: catalog.New(cfg.StrictEventTypes), guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
 	g.keys.cache.TTL, g.keys.touched = keyCacheTTL, map[string]time.Time{}
 	g.quota = newQuotaGate(g)
@@ -137,9 +142,10 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		PollInterval: cfg.PollInterval,
 		OnGone:       g.endpointGone,
 		Quota:        g.quota,
+		Observer:     cfg.Observer,
 	}, s, g.router, webhook.New(webhook.Options{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
 	g.cluster = startCluster(g, seen, subs)
-	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue)
+	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue, cfg.Observer)
 	g.dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
 	return g, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/source"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -166,6 +167,7 @@ func (g *Gateway) Receive(ctx context.Context, in Inbound) (Receipt, error) {
 		if errors.As(err, &rejection) {
 			// Never the body or the secret: only what the operator needs to fix the provider.
 			slog.Info("source request rejected", "source", src.ID, "from", in.From, "reason", rejection.Reason)
+			g.cfg.Observer.SourceRejected(observe.SourceRejection{SourceID: src.ID, Reason: rejection.Reason})
 			g.countSource(ctx, src.ID, source.Counts{Rejected: 1})
 		}
 		return Receipt{}, err

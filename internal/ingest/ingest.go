@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -57,6 +58,7 @@ type Ingester struct {
 	routing  Routing
 	handoff  Handoff
 	lease    func() store.Lease
+	obs      observe.Observer
 	requests chan *request
 
 	diskFull atomic.Bool // the last commit failed for lack of space
@@ -76,9 +78,10 @@ type request struct {
 
 // New starts an ingester. routing says which subscription changes the
 // router has seen; lease says which node owns fresh deliveries and for how
-// long; handoff receives them after each commit.
-func New(s store.Events, r *route.Router, routing Routing, lease func() store.Lease, handoff Handoff) *Ingester {
-	in := &Ingester{store: s, router: r, routing: routing, handoff: handoff, lease: lease, requests: make(chan *request, 256), done: make(chan struct{})}
+// long; handoff receives them after each commit; obs (nil: none) hears of
+// publishes and commits.
+func New(s store.Events, r *route.Router, routing Routing, lease func() store.Lease, handoff Handoff, obs observe.Observer) *Ingester {
+	in := &Ingester{store: s, router: r, routing: routing, handoff: handoff, lease: lease, obs: observe.OrNop(obs), requests: make(chan *request, 256), done: make(chan struct{})}
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	go in.commitLoop()
 	return in
@@ -108,6 +111,12 @@ type Stored struct {
 // Publish routes and durably stores entries, returning once they are
 // committed, with what each came to.
 func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]Stored, error) {
+	stored, err := in.publish(ctx, entries)
+	in.obs.Published(observe.Publish{Events: len(entries), Err: err})
+	return stored, err
+}
+
+func (in *Ingester) publish(ctx context.Context, entries []Entry) ([]Stored, error) {
 	routedAt := in.routedAt() // before routing, so that a change made meanwhile is caught
 	appends := make([]*store.Append, len(entries))
 	for i, e := range entries {
@@ -216,7 +225,9 @@ func (in *Ingester) commit(group []*request, n int) {
 	// A commit is not cancelled by any one client: it carries many.
 	ctx, cancel := context.WithTimeout(in.ctx, commitTimeout)
 	defer cancel()
+	began := time.Now()
 	err := in.append(ctx, entries)
+	in.obs.Committed(observe.Commit{Requests: len(group), Events: len(entries), Deliveries: deliveries(entries), Latency: time.Since(began), Err: err})
 	in.diskFull.Store(store.IsDiskFull(err))
 	if err != nil {
 		slog.Error("storing events failed", "events", len(entries), "err", err)
@@ -285,4 +296,12 @@ func (in *Ingester) Close(ctx context.Context) {
 		<-in.done
 	}
 	in.cancel()
+}
+
+// deliveries counts the deliveries of entries.
+func deliveries(entries []*store.Append) (n int) {
+	for _, a := range entries {
+		n += len(a.Deliveries)
+	}
+	return n
 }

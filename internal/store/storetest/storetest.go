@@ -44,9 +44,17 @@ func Run(t *testing.T, open Opener) {
 		"Retention":              testRetention,
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
+
+		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
+		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
+		"ReleaseDuringResume":            testReleaseDuringResume,
+		"DeleteSubscriptionDuringWrites": testDeleteSubscriptionDuringWrites,
 	}
 	for name, fn := range tests {
-		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each has a store of its own
+			fn(t, open(t))
+		})
 	}
 }
 
