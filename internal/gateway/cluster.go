@@ -34,11 +34,10 @@ type cluster struct {
 	quotasChecked time.Time // when the leader last checked partner quotas
 
 	// The follower's state: the versions it loaded, and the subscriptions
-	// loaded then with their UpdatedAt. syncing guards them: ingest catches
-	// up (CatchUp) beside the follower's polls.
-	syncing sync.Mutex
-	seen    store.Versions
-	known   map[string]time.Time
+	// loaded then with their UpdatedAt. The gateway's routing lock guards
+	// them: ingest catches up (CatchUp) beside the follower's polls.
+	seen  store.Versions
+	known map[string]time.Time
 	// routedAt is seen.Subscriptions, for ingest to read without waiting.
 	routedAt atomic.Int64
 }
@@ -113,8 +112,8 @@ func (c *cluster) Version() (int64, bool) {
 func (c *cluster) CatchUp(ctx context.Context) error { return c.sync(ctx) }
 
 func (c *cluster) sync(ctx context.Context) error {
-	c.syncing.Lock()
-	defer c.syncing.Unlock()
+	c.g.routing.Lock()
+	defer c.g.routing.Unlock()
 	v, err := c.g.store.Versions(ctx)
 	if err != nil {
 		return err

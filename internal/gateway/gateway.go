@@ -78,6 +78,12 @@ type Gateway struct {
 	cfg      Config
 	cluster  *cluster
 	stopped  sync.Once
+	// routing is held by whatever brings the router and the store into
+	// step: a subscription change made here (router and store) and a
+	// follower's sync (a read of the store, then the router), so that a
+	// sync cannot put back a subscription from a read taken before a
+	// change it did not see.
+	routing sync.Mutex
 	// background is work started off a request's path; Shutdown waits for
 	// it, so that nothing writes to the store once the gateway has stopped.
 	background sync.WaitGroup
@@ -264,6 +270,8 @@ func (g *Gateway) CreateSubscription(ctx context.Context, who auth.Principal, s 
 	if err := g.checkQuota(ctx, s.PartnerID); err != nil {
 		return err
 	}
+	g.routing.Lock()
+	defer g.routing.Unlock()
 	if err := g.store.CreateSubscription(ctx, s); err != nil {
 		return err
 	}
@@ -311,6 +319,8 @@ func (g *Gateway) updateSubscription(ctx context.Context, s *event.Subscription,
 	// can see it (a pause, a disable), no event published after that is
 	// routed by the old version. After a failed write the router is given
 	// what the store holds.
+	g.routing.Lock()
+	defer g.routing.Unlock()
 	if err := g.router.Set(s); err != nil {
 		return err
 	}
@@ -325,7 +335,7 @@ func (g *Gateway) updateSubscription(ctx context.Context, s *event.Subscription,
 }
 
 // reload routes a subscription as the store holds it, or not at all if
-// the store has none. It does not take the request's context: a write
+// the store has none; the routing lock is held. It does not take the request's context: a write
 // that failed because the client left must still leave the router right.
 func (g *Gateway) reload(id string) {
 	stored, err := g.store.GetSubscription(context.Background(), id)
@@ -376,6 +386,8 @@ func (g *Gateway) DeleteSubscription(ctx context.Context, who auth.Principal, id
 	if _, err := g.ownSubscription(ctx, who, id); err != nil {
 		return err
 	}
+	g.routing.Lock()
+	defer g.routing.Unlock()
 	g.router.Remove(id) // first, as UpdateSubscription says why
 	if err := g.store.DeleteSubscription(ctx, id); err != nil {
 		g.reload(id)

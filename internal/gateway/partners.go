@@ -27,7 +27,15 @@ func (g *Gateway) CreatePartner(ctx context.Context, who auth.Principal, p *even
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := g.store.CreatePartner(ctx, p); err != nil {
+	return g.storeGrant(p, func() error { return g.store.CreatePartner(ctx, p) })
+}
+
+// storeGrant writes a partner and routes by its grant under the routing
+// lock, so that a follower's sync cannot put back a grant read before.
+func (g *Gateway) storeGrant(p *event.Partner, write func() error) error {
+	g.routing.Lock()
+	defer g.routing.Unlock()
+	if err := write(); err != nil {
 		return err
 	}
 	g.router.Grant(p.ID, p.SubscribeTypes)
@@ -66,10 +74,9 @@ func (g *Gateway) UpdatePartner(ctx context.Context, who auth.Principal, id stri
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if err := g.store.UpdatePartner(ctx, p); err != nil {
+	if err := g.storeGrant(p, func() error { return g.store.UpdatePartner(ctx, p) }); err != nil {
 		return nil, err
 	}
-	g.router.Grant(p.ID, p.SubscribeTypes)
 	// A changed quota takes effect now, not at the leader's next check.
 	g.quota.forget(p.ID)
 	return p, g.enforceQuota(ctx, p, time.Now())
@@ -120,6 +127,8 @@ func (g *Gateway) PartnerUsage(ctx context.Context, who auth.Principal, id strin
 // reloadSubscriptions refreshes the router from the store after a change
 // that touched many subscriptions at once.
 func (g *Gateway) reloadSubscriptions(ctx context.Context) error {
+	g.routing.Lock()
+	defer g.routing.Unlock()
 	subs, err := g.store.AllSubscriptions(ctx)
 	if err != nil {
 		return err
