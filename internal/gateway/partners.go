@@ -308,4 +308,3 @@ func (g *Gateway) RevokeKey(ctx context.Context, who auth.Principal, id string) 
 	g.keys.cache.Forget()
 	return nil
 }
-
