@@ -7,7 +7,6 @@ import (
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
-	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
@@ -15,10 +14,7 @@ import (
 // store that takes every commit at once: what ingest itself costs per
 // event (routing to one subscription, grouping, handing the jobs over).
 func BenchmarkPublish(b *testing.B) {
-	router := route.New()
-	router.Set(&event.Subscription{ID: "sub_1", Name: "sub_1", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}})
-	lease := func() store.Lease { return store.Lease{Owner: "node", Until: time.Now().Add(time.Minute)} }
-	in := ingest.New(acceptAll{}, router, alone{}, lease, func([]*store.Job) {}, nil)
+	in := ingest.New(acceptAll{}, oneSubscription(), alone{}, lease, func([]*store.Job) {}, nil)
 	defer in.Close(context.Background())
 	b.ReportAllocs()
 	b.SetParallelism(8) // enough clients to make groups

@@ -18,13 +18,11 @@ import (
 // their deliveries, and handed over; the observer hears every publish and
 // commits that add up to them. (CI runs this under the race detector.)
 func TestConcurrentPublishesAreCommittedOnce(t *testing.T) {
-	router := route.New()
-	router.Set(&event.Subscription{ID: "sub_1", Name: "sub_1", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}})
+	router := oneSubscription()
 	st := &appendRecorder{}
 	var handedMu sync.Mutex
 	handed := map[string]int{}
 	rec := &observetest.Recorder{}
-	lease := func() store.Lease { return store.Lease{Owner: "node", Until: time.Now().Add(time.Minute)} }
 	in := ingest.New(st, router, alone{}, lease, func(jobs []*store.Job) {
 		handedMu.Lock()
 		defer handedMu.Unlock()
@@ -95,3 +93,13 @@ type alone struct{}
 
 func (alone) Version() (int64, bool)            { return 0, false }
 func (alone) CatchUp(ctx context.Context) error { return nil }
+
+// oneSubscription is a router with one active subscription to every event.
+func oneSubscription() *route.Router {
+	router := route.New()
+	router.Set(&event.Subscription{ID: "sub_1", Name: "sub_1", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}})
+	return router
+}
+
+// lease owns fresh deliveries for a minute from now.
+func lease() store.Lease { return store.Lease{Owner: "node", Until: time.Now().Add(time.Minute)} }

@@ -189,23 +189,3 @@ func newAppend(sub *event.Subscription) *store.Append {
 	}}}
 }
 
-// BenchmarkAppendEvents appends batches of 100 events with one delivery
-// each, one batch at a time, as ingest's group commit does.
-func BenchmarkAppendEvents(b *testing.B) {
-	s := openStore(b, freshSchema(b))
-	sub := newSubscription(b, s)
-	lease := store.Lease{Owner: "bench", Until: time.Now().Add(time.Hour)}
-	const batch = 100
-	for b.Loop() {
-		b.StopTimer()
-		entries := make([]*store.Append, batch)
-		for i := range entries {
-			entries[i] = newAppend(sub)
-		}
-		b.StartTimer()
-		if err := s.AppendEvents(ctx, lease, entries); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
-}
