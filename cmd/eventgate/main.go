@@ -17,6 +17,9 @@ Usage:
   eventgate migrate [flags]  apply the store's schema migrations (serve does too) and exit
   eventgate bench [flags]    measure the gateway end to end (eventgate bench -h lists the scenarios)
   eventgate filter test      try a content filter pattern on an event (exit 0: match, 1: no match)
+  eventgate publish [flags]  publish one event (flags or stdin) or a JSONL file of them to a running gateway
+  eventgate subscriptions list, eventgate deliveries list [flags]
+                             list a running gateway's subscriptions or deliveries, as a table or --json
   eventgate version          print the version
 
 Every flag can also be set in the environment as EVENTGATE_<FLAG>,
@@ -42,6 +45,12 @@ func main() {
 		err = benchCommand(cmd, args)
 	case "filter":
 		err = filterCmd(args)
+	case "publish":
+		err = publishCmd(args)
+	case "subscriptions":
+		err = subscriptionsCmd(args)
+	case "deliveries":
+		err = deliveriesCmd(args)
 	case "version":
 		fmt.Println("eventgate", version)
 	case "help", "-h", "--help":
