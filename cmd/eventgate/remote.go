@@ -25,11 +25,20 @@ import (
 // The commands in this file talk to a running gateway through pkg/client.
 
 // remote adds --url and --key to fs and returns the client they make,
-// once fs is parsed.
+// once fs is parsed. Every command that talks to the gateway reads them
+// from the same EVENTGATE_URL and EVENTGATE_KEY, whatever its own flags'
+// variables are called: they name one gateway, whichever command asks.
 func remote(fs *flag.FlagSet) func() (*client.Client, error) {
-	url := fs.String("url", "http://127.0.0.1:8080", "the gateway's base URL")
-	key := fs.String("key", "", "the API key (required)")
+	url := fs.String("url", "http://127.0.0.1:8080", "the gateway's base URL (env EVENTGATE_URL)")
+	key := fs.String("key", "", "an API key of the gateway (env EVENTGATE_KEY; required)")
 	return func() (*client.Client, error) {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for name, value := range map[string]*string{"url": url, "key": key} {
+			if v, ok := os.LookupEnv("EVENTGATE_" + strings.ToUpper(name)); ok && !given[name] {
+				*value = v
+			}
+		}
 		if *key == "" {
 			return nil, errors.New("--key (or EVENTGATE_KEY) is required: an API key of the gateway at " + *url)
 		}
@@ -218,7 +227,7 @@ func subscriptionsCmd(args []string) error {
 	if len(args) == 0 || args[0] != "list" {
 		return errors.New("usage: eventgate subscriptions list [--url URL --key KEY --limit N --json]")
 	}
-	fs := flag.NewFlagSet("subscriptions list", flag.ContinueOnError)
+	fs := flag.NewFlagSet("subscriptions", flag.ContinueOnError)
 	connect := remote(fs)
 	limit := fs.Int("limit", 50, "list at most this many, newest first; 0 lists all")
 	asJSON := fs.Bool("json", false, "print a JSON array")
@@ -252,7 +261,7 @@ func deliveriesCmd(args []string) error {
 	if len(args) == 0 || args[0] != "list" {
 		return errors.New("usage: eventgate deliveries list [--url URL --key KEY --subscription ID --event ID --status S --limit N --json]")
 	}
-	fs := flag.NewFlagSet("deliveries list", flag.ContinueOnError)
+	fs := flag.NewFlagSet("deliveries", flag.ContinueOnError)
 	connect := remote(fs)
 	var q client.DeliveryQuery
 	fs.StringVar(&q.SubscriptionID, "subscription", "", "only this subscription's deliveries")
