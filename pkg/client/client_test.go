@@ -57,6 +57,7 @@ type counting struct {
 
 func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(r)
+	requested.Store(r.Method+" "+r.URL.EscapedPath(), true)
 	c.sent.Add(1)
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
 		c.limited.Add(1)
