@@ -17,12 +17,17 @@ Usage:
   eventgate migrate [flags]  apply the store's schema migrations (serve does too) and exit
   eventgate bench [flags]    measure the gateway end to end (eventgate bench -h lists the scenarios)
   eventgate filter test      try a content filter pattern on an event (exit 0: match, 1: no match)
+  eventgate publish [flags]  publish one event (flags or stdin) or a JSONL file of them to a running gateway
+  eventgate subscriptions list, eventgate deliveries list [flags]
+                             list a running gateway's subscriptions or deliveries, as a table or --json
   eventgate version          print the version
 
 Every flag of serve and migrate can also be set in the environment as
 EVENTGATE_<FLAG>, e.g. --allow-private-targets as
 EVENTGATE_ALLOW_PRIVATE_TARGETS=true; those of the other commands as
-EVENTGATE_<COMMAND>_<FLAG>, e.g. --addr of listen as EVENTGATE_LISTEN_ADDR.
+EVENTGATE_<COMMAND>_<FLAG>, e.g. --addr of listen as EVENTGATE_LISTEN_ADDR;
+the commands that talk to a running gateway read --url and --key from
+EVENTGATE_URL and EVENTGATE_KEY.
 `
 
 var version = "dev"
@@ -44,6 +49,12 @@ func main() {
 		err = benchCommand(cmd, args)
 	case "filter":
 		err = filterCmd(args)
+	case "publish":
+		err = publishCmd(args)
+	case "subscriptions":
+		err = subscriptionsCmd(args)
+	case "deliveries":
+		err = deliveriesCmd(args)
 	case "version":
 		fmt.Println("eventgate", version)
 	case "help", "-h", "--help":

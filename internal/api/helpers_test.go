@@ -88,6 +88,7 @@ func (e *env) do(method, path string, body any, headers ...string) (int, http.He
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	e.checkAnswer(method, path, resp.StatusCode, resp.Header, out)
 	return resp.StatusCode, resp.Header, out
 }
 

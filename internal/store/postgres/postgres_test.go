@@ -188,4 +188,3 @@ func newAppend(sub *event.Subscription) *store.Append {
 		ID: event.NewID(event.PrefixDelivery), EventID: e.ID, SubscriptionID: sub.ID, Status: event.Pending, CreatedAt: e.Time,
 	}}}
 }
-
