@@ -100,9 +100,9 @@ type Dispatcher struct {
 	cfg    Config
 	store  store.Dispatch
 	router *route.Router
-	sender channel.Sender
-	// shared, when the sender names destinations, bounds the sends in flight to each
-	shared  channel.Destinations
+	// senders has a sender per channel kind that pushes; the deliveries of
+	// a kind without one wait in the store for whoever takes them (pull).
+	senders channel.Senders
 	dests   destinations
 	settler *settler
 	workers *workers
@@ -123,13 +123,12 @@ type Dispatcher struct {
 }
 
 // New returns a dispatcher; Start begins its background work.
-func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *Dispatcher {
+func New(cfg Config, s store.Dispatch, r *route.Router, senders channel.Senders) *Dispatcher {
 	cfg.applyDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
-	shared, _ := sender.(channel.Destinations)
 	return &Dispatcher{
-		cfg: cfg, store: s, router: r, sender: sender, shared: shared,
+		cfg: cfg, store: s, router: r, senders: senders,
 		settler: newSettler(s, cfg.Owner, cfg.SettleLinger),
 		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
@@ -180,6 +179,8 @@ func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
 		case sub.Status != event.Active:
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
+		case d.senders[sub.Channel.Type] == nil:
+			d.release(j) // a kind that does not push: it waits in the store to be taken
 		default:
 			outcome := q.offer(j)
 			for outcome == retired { // forgotten since queueFor, when its subscription was gone
@@ -318,12 +319,16 @@ func (q *queue) startRunnersLocked() {
 }
 
 // destinationOf names where sub's deliveries go, and how many may be in
-// flight there; "" when the sender bounds nothing.
+// flight there; "" when the kind's sender bounds nothing.
 func (d *Dispatcher) destinationOf(sub *event.Subscription) (string, int) {
-	if d.shared == nil || sub == nil {
+	if sub == nil {
 		return "", 0
 	}
-	return d.shared.Destination(sub)
+	shared, ok := d.senders[sub.Channel.Type].(channel.Destinations)
+	if !ok {
+		return "", 0
+	}
+	return shared.Destination(sub)
 }
 
 // runSends is one send in flight, holding a slot of dst (nil: no bound).
@@ -554,12 +559,17 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		d.release(j)
 		return
 	}
+	sender := d.senders[sub.Channel.Type]
+	if sender == nil { // changed to a kind that does not push
+		d.release(j)
+		return
+	}
 	if d.cfg.Quota != nil && !d.cfg.Quota.Admit(sub) {
 		d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now().Add(quotaDelay)})
 		return
 	}
 	start := time.Now()
-	r := d.send(sub, shape, j)
+	r := d.send(sender, sub, shape, j)
 	if d.cfg.Quota != nil {
 		d.cfg.Quota.Done(sub, r.OK)
 	}
@@ -585,12 +595,12 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 // send renders the payload for the subscription and sends it. A payload
 // that cannot be rendered fails like an unreachable endpoint, with the
 // reason in the attempt log: fixing the transform lets a retry succeed.
-func (d *Dispatcher) send(sub *event.Subscription, shape *route.Shape, j *store.Job) channel.Result {
+func (d *Dispatcher) send(sender channel.Sender, sub *event.Subscription, shape *route.Shape, j *store.Job) channel.Result {
 	body, contentType, err := shape.Render(j.Envelope)
 	if err != nil {
 		return channel.Result{Err: fmt.Errorf("rendering the payload: %w", err)}
 	}
-	return d.sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
+	return sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
 }
 
 // pollLoop claims due work from the store: retries that came due, work
