@@ -75,3 +75,21 @@ type Senders map[string]Sender
 type Destinations interface {
 	Destination(sub *event.Subscription) (key string, limit int)
 }
+
+// Batch bounds the batches a BatchSender takes.
+type Batch struct {
+	Count  int           // deliveries in one batch, at most
+	Bytes  int           // their payload bytes, at most (a larger payload goes alone)
+	Linger time.Duration // how long a batch that is not full waits for more
+}
+
+// BatchSender is a Sender that takes deliveries in batches (one upload,
+// one digest, one produce call). The dispatcher offers it up to Batch's
+// bounds of one subscription's deliveries at once, and settles each by
+// its own result.
+type BatchSender interface {
+	Sender
+	Batch() Batch
+	// SendBatch sends ms and answers one result per message, in order.
+	SendBatch(ctx context.Context, ms []*Message) []Result
+}

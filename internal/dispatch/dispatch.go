@@ -244,6 +244,10 @@ type queue struct {
 	// poked once room is made again: it stops claiming into a full queue.
 	overflowed bool
 	retired    bool // forgotten (forgetGoneQueues): takes no more jobs
+	// lingering counts the runners waiting for more jobs to fill a batch;
+	// more wakes them when a job is ready.
+	lingering int
+	more      chan struct{}
 }
 
 type offered int
@@ -264,6 +268,7 @@ func (q *queue) offer(j *store.Job) offered {
 	if len(q.held) == 0 && !q.refilling && len(q.ready) < q.d.cfg.QueueSize { // nothing is ahead of it
 		q.ready = append(q.ready, j)
 		q.startRunnersLocked()
+		q.wakeLingering()
 		return queued
 	}
 	q.overflowed = true
@@ -302,6 +307,9 @@ func (d *Dispatcher) unhold(jobs []*store.Job) {
 // shutting down it starts none: Shutdown releases what is left.
 func (q *queue) startRunnersLocked() {
 	sub := q.sub.Get()
+	if q.lingering > 0 {
+		return // the runner filling a batch takes them
+	}
 	key, limit := q.d.destinationOf(sub)
 	for len(q.ready) > 0 && q.running < maxConcurrency(sub) {
 		dst, ok := q.d.dests.take(q, key, limit)
@@ -466,6 +474,7 @@ func (q *queue) refill() {
 			q.ready = append(q.ready, j) // new jobs wait behind: the order holds
 		}
 		q.startRunnersLocked()
+		q.wakeLingering()
 		q.mu.Unlock()
 		for _, j := range gone {
 			q.d.release(j)
@@ -502,9 +511,12 @@ func (d *Dispatcher) envelopesOf(jobs []*store.Job) map[string][]byte {
 // waitForRate holds a send until the subscription's rate limit lets it
 // go: over the limit deliveries wait, they do not fail. It reports false
 // when the dispatcher stops meanwhile.
-func (q *queue) waitForRate() bool {
+func (q *queue) waitForRate() bool { return q.waitForRateN(1) }
+
+// waitForRateN holds n sends (a batch) until the rate limit lets them go.
+func (q *queue) waitForRateN(n int) bool {
 	sub := q.sub.Get()
-	if sub == nil || sub.RateLimit == nil {
+	if sub == nil || sub.RateLimit == nil || n <= 0 {
 		return true
 	}
 	q.mu.Lock()
@@ -513,7 +525,14 @@ func (q *queue) waitForRate() bool {
 	}
 	limiter := q.limiter
 	q.mu.Unlock()
-	return limiter.Wait(q.d.ctx) == nil
+	for n > 0 { // WaitN takes at most the burst at once
+		step := min(n, limiter.Burst())
+		if limiter.WaitN(q.d.ctx, step) != nil {
+			return false
+		}
+		n -= step
+	}
+	return true
 }
 
 // limit is the subscription's current max_concurrency.
@@ -568,8 +587,17 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now().Add(quotaDelay)})
 		return
 	}
+	if batches, ok := sender.(channel.BatchSender); ok {
+		d.attemptBatch(q, batches, sub, shape, j)
+		return
+	}
 	start := time.Now()
 	r := d.send(sender, sub, shape, j)
+	d.settleTry(sub, j, start, r)
+}
+
+// settleTry settles the outcome of one try of j, begun at start.
+func (d *Dispatcher) settleTry(sub *event.Subscription, j *store.Job, start time.Time, r channel.Result) {
 	if d.cfg.Quota != nil {
 		d.cfg.Quota.Done(sub, r.OK)
 	}
