@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 )
 
 // Channel says how a subscription's deliveries leave: the kind's name and
@@ -117,3 +118,24 @@ func (c *Channel) KeepSecrets(stored *Channel) {
 		c.Config.KeepSecrets(stored.Config)
 	}
 }
+
+// LogValue logs the channel redacted: a secret never reaches a log.
+func (c Channel) LogValue() slog.Value {
+	return slog.AnyValue(loggedChannel(c.Redacted()))
+}
+
+// loggedChannel is a redacted channel, written as a channel is.
+type loggedChannel Channel
+
+func (c loggedChannel) MarshalJSON() ([]byte, error) { return Channel(c).MarshalJSON() }
+
+// LogValue logs the subscription with its channel redacted; its signing
+// secrets are never written.
+func (s *Subscription) LogValue() slog.Value {
+	c := *s
+	c.Channel = s.Channel.Redacted()
+	return slog.AnyValue((*loggedSubscription)(&c))
+}
+
+// loggedSubscription is a subscription written as it is, without LogValue.
+type loggedSubscription Subscription
