@@ -23,8 +23,8 @@ var all = []channel.Kind{
 	pull.Kind,
 }
 
-// Lookup returns the kind called name.
-func Lookup(name string) (channel.Kind, bool) {
+// lookup returns the kind called name.
+func lookup(name string) (channel.Kind, bool) {
 	i := slices.IndexFunc(all, func(k channel.Kind) bool { return k.Name == name })
 	if i < 0 {
 		return channel.Kind{}, false
@@ -32,8 +32,8 @@ func Lookup(name string) (channel.Kind, bool) {
 	return all[i], true
 }
 
-// Names lists the kinds' names, as a problem message shows them.
-func Names() string {
+// names lists the kinds' names, as a problem message shows them.
+func names() string {
 	names := make([]string, len(all))
 	for i, k := range all {
 		names[i] = fmt.Sprintf("%q", k.Name)
@@ -53,9 +53,9 @@ func Decode(raw json.RawMessage) (event.Channel, error) {
 	if err := json.Unmarshal(fields["type"], &name); err != nil {
 		name = ""
 	}
-	kind, ok := Lookup(name)
+	kind, ok := lookup(name)
 	if !ok {
-		return event.Channel{}, problem("channel.type", "must be one of "+Names())
+		return event.Channel{}, problem("channel.type", "must be one of "+names())
 	}
 	delete(fields, "type")
 	settings, err := json.Marshal(fields)
@@ -120,7 +120,7 @@ func problem(field, message string) error {
 // Check checks a channel's settings against the node's environment, with
 // fields named channel.<field>.
 func Check(c *event.Channel, env channel.Env) error {
-	kind, ok := Lookup(c.Type)
+	kind, ok := lookup(c.Type)
 	if !ok || kind.Check == nil || c.Config == nil {
 		return nil
 	}
