@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 )
 
@@ -70,6 +71,13 @@ func (c Channel) MarshalJSON() ([]byte, error) {
 	buf.Bytes()[at] = ',' // the settings' own '{' joins them to the type
 	buf.Truncate(at + len(settings))
 	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON refuses: only the kind knows its settings, and a channel
+// decoded without them would send nowhere. internal/channel/kinds decodes
+// channels (kinds.Decode).
+func (c *Channel) UnmarshalJSON([]byte) error {
+	return errors.New("a channel is decoded by its kind: use kinds.Decode")
 }
 
 // Validate checks the channel's settings.
