@@ -103,3 +103,42 @@ func TestBatchesKeepToTheirBytesAndLinger(t *testing.T) {
 		t.Errorf("batches %v, want one of one", got)
 	}
 }
+
+// countingQuota admits every send and counts what it is told.
+type countingQuota struct {
+	mu           sync.Mutex
+	admits, done int
+}
+
+func (c *countingQuota) Admit(*event.Subscription) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.admits++
+	return true
+}
+
+func (c *countingQuota) Done(*event.Subscription, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done++
+}
+
+// A batch reserves a partner's quota once per delivery, not once more for
+// the delivery that started it.
+func TestBatchesAdmitEachDeliveryOnce(t *testing.T) {
+	router := route.New()
+	sub := activeSubscription("sub_b", 1)
+	sub.Channel.Type = "batchy"
+	router.Set(sub)
+	recorded, quota := &outcomes{}, &countingQuota{}
+	sender := &batchSender{bounds: channel.Batch{Count: 3, Linger: time.Hour}}
+	d := dispatch.New(dispatch.Config{Owner: "node", Quota: quota}, recorded, router, channel.Senders{"batchy": sender})
+	defer shutdown(d)
+	d.Enqueue(jobsNamed("sub_b", 3))
+	dispatch.WaitFor(t, "an outcome for each delivery", func() bool { return len(recorded.list()) == 3 })
+	quota.mu.Lock()
+	defer quota.mu.Unlock()
+	if quota.admits != 3 || quota.done != 3 {
+		t.Errorf("a batch of 3 was admitted %d times and done %d times; want 3 and 3", quota.admits, quota.done)
+	}
+}

@@ -306,10 +306,10 @@ func (d *Dispatcher) unhold(jobs []*store.Job) {
 // is full, the queue waits in its line instead. q.mu is held. While
 // shutting down it starts none: Shutdown releases what is left.
 func (q *queue) startRunnersLocked() {
-	sub := q.sub.Get()
 	if q.lingering > 0 {
 		return // the runner filling a batch takes them
 	}
+	sub := q.sub.Get()
 	key, limit := q.d.destinationOf(sub)
 	for len(q.ready) > 0 && q.running < maxConcurrency(sub) {
 		dst, ok := q.d.dests.take(q, key, limit)
@@ -583,12 +583,12 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		d.release(j)
 		return
 	}
-	if d.cfg.Quota != nil && !d.cfg.Quota.Admit(sub) {
-		d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now().Add(quotaDelay)})
+	if batches, ok := sender.(channel.BatchSender); ok {
+		d.attemptBatch(q, batches, sub, shape, j) // admits each of the batch's jobs
 		return
 	}
-	if batches, ok := sender.(channel.BatchSender); ok {
-		d.attemptBatch(q, batches, sub, shape, j)
+	if d.cfg.Quota != nil && !d.cfg.Quota.Admit(sub) {
+		d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now().Add(quotaDelay)})
 		return
 	}
 	start := time.Now()
