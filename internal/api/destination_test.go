@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/channel/webhook/webhooktest"
 	"github.com/eventgate/eventgate/internal/gateway"
 )
@@ -116,7 +117,8 @@ func TestRedactedSecretSentBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.Channel.Auth.ClientSecret != "s3cret-client" || !strings.Contains(stored.Channel.ClientCert.KeyPEM, "PRIVATE KEY") || stored.Channel.Timeout.D().String() != "5s" {
+	storedWebhook := stored.Channel.Config.(*webhook.Config)
+	if storedWebhook.Auth.ClientSecret != "s3cret-client" || !strings.Contains(storedWebhook.ClientCert.KeyPEM, "PRIVATE KEY") || storedWebhook.Timeout.D().String() != "5s" {
 		t.Fatalf("stored channel after sending back the redacted one: %+v", stored.Channel)
 	}
 

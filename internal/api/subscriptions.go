@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
+	"github.com/eventgate/eventgate/internal/channel/kinds"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -12,7 +14,7 @@ type subscriptionRequest struct {
 	Name           string            `json:"name"`
 	PartnerID      string            `json:"partner_id"`
 	Environment    string            `json:"environment"`
-	Channel        event.Channel     `json:"channel"`
+	Channel        json.RawMessage   `json:"channel"` // decoded by its kind
 	Filter         event.Filter      `json:"filter"`
 	RetryPolicy    event.RetryPolicy `json:"retry_policy"`
 	MaxConcurrency int               `json:"max_concurrency"`
@@ -26,7 +28,7 @@ type subscriptionRequest struct {
 type subscriptionPatch struct {
 	Name           *string            `json:"name"`
 	Environment    *string            `json:"environment"`
-	Channel        *event.Channel     `json:"channel"`
+	Channel        json.RawMessage    `json:"channel"`
 	Filter         *event.Filter      `json:"filter"`
 	RetryPolicy    *event.RetryPolicy `json:"retry_policy"`
 	MaxConcurrency *int               `json:"max_concurrency"`
@@ -59,7 +61,12 @@ func (s *Server) createSubscription(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	sub := &event.Subscription{Name: req.Name, PartnerID: req.PartnerID, Environment: req.Environment, Channel: req.Channel, Filter: req.Filter, RetryPolicy: req.RetryPolicy, MaxConcurrency: req.MaxConcurrency, RateLimit: req.RateLimit,
+	channel, err := kinds.Decode(req.Channel)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	sub := &event.Subscription{Name: req.Name, PartnerID: req.PartnerID, Environment: req.Environment, Channel: channel, Filter: req.Filter, RetryPolicy: req.RetryPolicy, MaxConcurrency: req.MaxConcurrency, RateLimit: req.RateLimit,
 		Transform: req.Transform, PayloadFormat: req.PayloadFormat}
 	if err := s.g.CreateSubscription(r.Context(), caller(r), sub); err != nil {
 		fail(w, r, err)
@@ -90,7 +97,16 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	sub, err := s.g.UpdateSubscription(r.Context(), caller(r), r.PathValue("id"), patch.apply)
+	var channel *event.Channel
+	if patch.Channel != nil {
+		decoded, err := kinds.Decode(patch.Channel)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		channel = &decoded
+	}
+	sub, err := s.g.UpdateSubscription(r.Context(), caller(r), r.PathValue("id"), func(sub *event.Subscription) { patch.apply(sub, channel) })
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -98,17 +114,18 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, view(sub, ""))
 }
 
-// apply changes the fields the patch carries.
-func (patch *subscriptionPatch) apply(sub *event.Subscription) {
+// apply changes the fields the patch carries; channel is its decoded
+// channel, if it carries one.
+func (patch *subscriptionPatch) apply(sub *event.Subscription, channel *event.Channel) {
 	if patch.Name != nil {
 		sub.Name = *patch.Name
 	}
 	if patch.Environment != nil {
 		sub.Environment = *patch.Environment
 	}
-	if patch.Channel != nil {
-		patch.Channel.KeepSecrets(&sub.Channel) // what the client read back, redacted
-		sub.Channel = *patch.Channel
+	if channel != nil {
+		channel.KeepSecrets(&sub.Channel) // what the client read back, redacted
+		sub.Channel = *channel
 	}
 	if patch.Filter != nil {
 		sub.Filter = *patch.Filter

@@ -44,7 +44,7 @@ func (s *destSender) Destination(sub *event.Subscription) (string, int) {
 }
 
 func host(sub *event.Subscription) string {
-	return strings.Split(strings.TrimPrefix(sub.Channel.URL, "http://"), "/")[0]
+	return strings.Split(strings.TrimPrefix(webhookOf(sub).URL, "http://"), "/")[0]
 }
 
 func (s *destSender) Send(ctx context.Context, m *channel.Message) channel.Result {
@@ -122,14 +122,14 @@ func TestSubscriptionsSharingADestinationTakeTurns(t *testing.T) {
 	router := route.New()
 	for _, id := range []string{"a", "b", "c"} {
 		sub := activeSubscription(id, 5)
-		sub.Channel.URL = "http://shared.example/" + id
+		webhookOf(sub).URL = "http://shared.example/" + id
 		router.Set(sub)
 	}
 	other := activeSubscription("other", 5)
-	other.Channel.URL = "http://other.example/"
+	webhookOf(other).URL = "http://other.example/"
 	router.Set(other)
 	sender := newDestSender(2)
-	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
+	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, webhookSenders(sender))
 	defer shutdown(d)
 
 	d.Enqueue(slices.Concat(jobsNamed("a", 4), jobsNamed("b", 4), jobsNamed("c", 4), jobsNamed("other", 1)))
@@ -180,15 +180,15 @@ func TestSendsToABusyHostWaitBeforeTheirTimeout(t *testing.T) {
 	var all []*store.Job
 	for i := range 4 {
 		sub := activeSubscription(fmt.Sprintf("sub_%d", i), 5)
-		sub.Channel.URL = fmt.Sprintf("%s/s%d", srv.URL, i)
-		sub.Channel.Timeout = event.Duration(3 * answerAfter) // the last sends wait 4 × answerAfter for a slot
+		webhookOf(sub).URL = fmt.Sprintf("%s/s%d", srv.URL, i)
+		webhookOf(sub).Timeout = event.Duration(3 * answerAfter) // the last sends wait 4 × answerAfter for a slot
 		sub.Secrets = []event.Secret{{Value: sign.NewSecret()}}
 		router.Set(sub)
 		all = append(all, jobsNamed(sub.ID, 2)...)
 	}
 	recorded := &outcomes{}
 	d := dispatch.New(dispatch.Config{Owner: "node"}, recorded, router,
-		webhook.New(webhook.Options{Guard: netguard.Guard{AllowPrivate: true}, MaxConnsPerHost: 2}))
+		webhookSenders(webhook.New(webhook.Options{Guard: netguard.Guard{AllowPrivate: true}, MaxConnsPerHost: 2})))
 	defer shutdown(d)
 
 	d.Enqueue(all)
@@ -209,12 +209,12 @@ func TestShutdownReleasesJobsWaitingForADestination(t *testing.T) {
 	router := route.New()
 	for _, id := range []string{"a", "b"} {
 		sub := activeSubscription(id, 5)
-		sub.Channel.URL = "http://shared.example/" + id
+		webhookOf(sub).URL = "http://shared.example/" + id
 		router.Set(sub)
 	}
 	sender := newDestSender(1)
 	recorded := &outcomes{}
-	d := dispatch.New(dispatch.Config{Owner: "node"}, recorded, router, sender)
+	d := dispatch.New(dispatch.Config{Owner: "node"}, recorded, router, webhookSenders(sender))
 	d.Enqueue(slices.Concat(jobsNamed("a", 2), jobsNamed("b", 2)))
 	dispatch.WaitFor(t, "one send in flight", func() bool { now, _ := sender.inFlight("shared.example"); return now == 1 })
 
@@ -332,12 +332,12 @@ func TestDestinationsUnderLoad(t *testing.T) {
 	ids := subIDs(subscriptions)
 	for i, id := range ids {
 		sub := activeSubscription(id, 1+rand.IntN(5))
-		sub.Channel.URL = fmt.Sprintf("http://host-%d.example/%d", i%hosts, i)
+		webhookOf(sub).URL = fmt.Sprintf("http://host-%d.example/%d", i%hosts, i)
 		router.Set(sub)
 		limits[sub.ID] = sub.MaxConcurrency
 	}
 	sender := newCountingDestSender(slots)
-	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settleNothing{}, router, sender)
+	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settleNothing{}, router, webhookSenders(sender))
 	defer shutdown(d)
 
 	all := enqueueShuffled(d, ids, perSub, 4, 50)

@@ -104,9 +104,9 @@ type Dispatcher struct {
 	cfg    Config
 	store  store.Dispatch
 	router *route.Router
-	sender channel.Sender
-	// shared, when the sender names destinations, bounds the sends in flight to each
-	shared  channel.Destinations
+	// senders has a sender per channel kind that pushes; the deliveries of
+	// a kind without one wait in the store for whoever takes them (pull).
+	senders channel.Senders
 	dests   destinations
 	settler *settler
 	workers *workers
@@ -127,13 +127,12 @@ type Dispatcher struct {
 }
 
 // New returns a dispatcher; Start begins its background work.
-func New(cfg Config, s store.Dispatch, r *route.Router, sender channel.Sender) *Dispatcher {
+func New(cfg Config, s store.Dispatch, r *route.Router, senders channel.Senders) *Dispatcher {
 	cfg.applyDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := make(chan struct{})
-	shared, _ := sender.(channel.Destinations)
 	return &Dispatcher{
-		cfg: cfg, store: s, router: r, sender: sender, shared: shared,
+		cfg: cfg, store: s, router: r, senders: senders,
 		settler: newSettler(s, cfg.Owner, cfg.SettleLinger, cfg.Observer),
 		workers: newWorkers(stop),
 		ctx:     ctx, cancel: cancel,
@@ -184,6 +183,8 @@ func (d *Dispatcher) enqueue(jobs []*store.Job) (overflowed int) {
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now.Add(overflowDelay)})
 		case sub.Status != event.Active:
 			d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: now}) // parks it
+		case d.senders[sub.Channel.Type] == nil:
+			d.release(j) // a kind that does not push: it waits in the store to be taken
 		default:
 			outcome := q.offer(j)
 			for outcome == retired { // forgotten since queueFor, when its subscription was gone
@@ -247,6 +248,10 @@ type queue struct {
 	// poked once room is made again: it stops claiming into a full queue.
 	overflowed bool
 	retired    bool // forgotten (forgetGoneQueues): takes no more jobs
+	// lingering counts the runners waiting for more jobs to fill a batch;
+	// more wakes them when a job is ready.
+	lingering int
+	more      chan struct{}
 }
 
 type offered int
@@ -267,6 +272,7 @@ func (q *queue) offer(j *store.Job) offered {
 	if len(q.held) == 0 && !q.refilling && len(q.ready) < q.d.cfg.QueueSize { // nothing is ahead of it
 		q.ready = append(q.ready, j)
 		q.startRunnersLocked()
+		q.wakeLingering()
 		return queued
 	}
 	q.overflowed = true
@@ -304,6 +310,9 @@ func (d *Dispatcher) unhold(jobs []*store.Job) {
 // is full, the queue waits in its line instead. q.mu is held. While
 // shutting down it starts none: Shutdown releases what is left.
 func (q *queue) startRunnersLocked() {
+	if q.lingering > 0 {
+		return // the runner filling a batch takes them
+	}
 	sub := q.sub.Get()
 	key, limit := q.d.destinationOf(sub)
 	for len(q.ready) > 0 && q.running < maxConcurrency(sub) {
@@ -322,12 +331,16 @@ func (q *queue) startRunnersLocked() {
 }
 
 // destinationOf names where sub's deliveries go, and how many may be in
-// flight there; "" when the sender bounds nothing.
+// flight there; "" when the kind's sender bounds nothing.
 func (d *Dispatcher) destinationOf(sub *event.Subscription) (string, int) {
-	if d.shared == nil || sub == nil {
+	if sub == nil {
 		return "", 0
 	}
-	return d.shared.Destination(sub)
+	shared, ok := d.senders[sub.Channel.Type].(channel.Destinations)
+	if !ok {
+		return "", 0
+	}
+	return shared.Destination(sub)
 }
 
 // runSends is one send in flight, holding a slot of dst (nil: no bound).
@@ -465,6 +478,7 @@ func (q *queue) refill() {
 			q.ready = append(q.ready, j) // new jobs wait behind: the order holds
 		}
 		q.startRunnersLocked()
+		q.wakeLingering()
 		q.mu.Unlock()
 		for _, j := range gone {
 			q.d.release(j)
@@ -501,9 +515,12 @@ func (d *Dispatcher) envelopesOf(jobs []*store.Job) map[string][]byte {
 // waitForRate holds a send until the subscription's rate limit lets it
 // go: over the limit deliveries wait, they do not fail. It reports false
 // when the dispatcher stops meanwhile.
-func (q *queue) waitForRate() bool {
+func (q *queue) waitForRate() bool { return q.waitForRateN(1) }
+
+// waitForRateN holds n sends (a batch) until the rate limit lets them go.
+func (q *queue) waitForRateN(n int) bool {
 	sub := q.sub.Get()
-	if sub == nil || sub.RateLimit == nil {
+	if sub == nil || sub.RateLimit == nil || n <= 0 {
 		return true
 	}
 	q.mu.Lock()
@@ -512,7 +529,14 @@ func (q *queue) waitForRate() bool {
 	}
 	limiter := q.limiter
 	q.mu.Unlock()
-	return limiter.Wait(q.d.ctx) == nil
+	for n > 0 { // WaitN takes at most the burst at once
+		step := min(n, limiter.Burst())
+		if limiter.WaitN(q.d.ctx, step) != nil {
+			return false
+		}
+		n -= step
+	}
+	return true
 }
 
 // limit is the subscription's current max_concurrency.
@@ -558,12 +582,26 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 		d.release(j)
 		return
 	}
+	sender := d.senders[sub.Channel.Type]
+	if sender == nil { // changed to a kind that does not push
+		d.release(j)
+		return
+	}
+	if batches, ok := sender.(channel.BatchSender); ok {
+		d.attemptBatch(q, batches, sub, shape, j) // admits each of the batch's jobs
+		return
+	}
 	if d.cfg.Quota != nil && !d.cfg.Quota.Admit(sub) {
 		d.settler.add(&store.Outcome{DeliveryID: j.DeliveryID, Now: time.Now().Add(quotaDelay)})
 		return
 	}
 	start := time.Now()
-	r := d.send(sub, shape, j)
+	r := d.send(sender, sub, shape, j)
+	d.settleTry(sub, j, start, r)
+}
+
+// settleTry settles the outcome of one try of j, begun at start.
+func (d *Dispatcher) settleTry(sub *event.Subscription, j *store.Job, start time.Time, r channel.Result) {
 	if d.cfg.Quota != nil {
 		d.cfg.Quota.Done(sub, r.OK)
 	}
@@ -590,12 +628,12 @@ func (d *Dispatcher) attempt(q *queue, j *store.Job) {
 // send renders the payload for the subscription and sends it. A payload
 // that cannot be rendered fails like an unreachable endpoint, with the
 // reason in the attempt log: fixing the transform lets a retry succeed.
-func (d *Dispatcher) send(sub *event.Subscription, shape *route.Shape, j *store.Job) channel.Result {
+func (d *Dispatcher) send(sender channel.Sender, sub *event.Subscription, shape *route.Shape, j *store.Job) channel.Result {
 	body, contentType, err := shape.Render(j.Envelope)
 	if err != nil {
 		return channel.Result{Err: fmt.Errorf("rendering the payload: %w", err)}
 	}
-	return d.sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
+	return sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
 }
 
 // pollLoop claims due work from the store: retries that came due, work

@@ -98,7 +98,7 @@ func TestBurstLargerThanTheQueue(t *testing.T) {
 			t.Cleanup(receiver.Close)
 
 			sub := &event.Subscription{ID: event.NewID(event.PrefixSubscription), Name: "burst", Status: event.Active,
-				Channel: event.Channel{Type: "webhook", URL: receiver.URL}, MaxConcurrency: 2,
+				Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: receiver.URL}}, MaxConcurrency: 2,
 				Secrets: []event.Secret{{Value: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}}, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 			sub.ApplyDefaults()
 			if err := s.CreateSubscription(ctx, sub); err != nil {
@@ -109,7 +109,7 @@ func TestBurstLargerThanTheQueue(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8, HoldMax: tc.holdMax, HoldBytes: tc.holdBytes, PollInterval: 50 * time.Millisecond},
-				counted, router, webhook.New(webhook.Options{Guard: netguard.Guard{AllowPrivate: true}}))
+				counted, router, webhookSenders(webhook.New(webhook.Options{Guard: netguard.Guard{AllowPrivate: true}})))
 			d.Start()
 
 			// Stored and handed over as ingest does: leased by this node.

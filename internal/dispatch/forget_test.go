@@ -20,7 +20,7 @@ func TestQueuesOfDeletedSubscriptionsAreForgotten(t *testing.T) {
 	router.Set(activeSubscription("sub_gone", 1))
 	router.Set(activeSubscription("sub_kept", 1))
 	sender := &gatedSender{release: make(chan struct{})}
-	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
+	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, webhookSenders(sender))
 	defer shutdown(d)
 
 	d.Enqueue(append(jobsNamed("sub_gone", 2), jobsNamed("sub_kept", 1)...))
@@ -77,7 +77,7 @@ func TestForgettingQueuesUnderLoad(t *testing.T) {
 	}
 	sender := newCountingDestSender(1000)
 	settled := &outcomeCounter{outcomes: map[string]int{}}
-	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settled, router, sender)
+	d := dispatch.New(dispatch.Config{Owner: "node", QueueSize: 8}, settled, router, webhookSenders(sender))
 
 	var done atomic.Bool
 	var flapping sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/channel"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/dispatch"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/route"
@@ -55,7 +56,7 @@ func (s *gatedSender) sent() (order []string, inFlight, most int) {
 // waitFor polls cond for up to 10 s.
 func activeSubscription(id string, maxConcurrency int) *event.Subscription {
 	return &event.Subscription{ID: id, Name: id, Status: event.Active, MaxConcurrency: maxConcurrency,
-		Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}}
+		Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://receiver.example/"}}}
 }
 
 func jobs(subID string, n int) []*store.Job {
@@ -74,7 +75,7 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 	sub := activeSubscription("sub_q", 3)
 	router.Set(sub)
 	sender := &gatedSender{release: make(chan struct{})}
-	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
+	d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, webhookSenders(sender))
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -154,7 +155,7 @@ func BenchmarkDispatch(b *testing.B) {
 			if tc.oneHost {
 				sender = oneHostSender{countingSender{&sent}}
 			}
-			d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, sender)
+			d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, webhookSenders(sender))
 			defer d.Shutdown(context.Background())
 			const group = 400 // a group commit's worth
 			b.ReportAllocs()
@@ -184,4 +185,14 @@ type countingSender struct{ sent *sync.WaitGroup }
 func (s countingSender) Send(context.Context, *channel.Message) channel.Result {
 	s.sent.Done()
 	return channel.Result{OK: true, StatusCode: 204}
+}
+
+// webhookOf returns the webhook settings of a subscription made by activeSubscription.
+func webhookOf(sub *event.Subscription) *webhook.Config {
+	return sub.Channel.Config.(*webhook.Config)
+}
+
+// webhookSenders sends every webhook subscription's deliveries through s.
+func webhookSenders(s channel.Sender) channel.Senders {
+	return channel.Senders{"webhook": s}
 }

@@ -3,7 +3,6 @@ package event
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -44,20 +43,6 @@ type Subscription struct {
 	Secrets   []Secret   `json:"-"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
-}
-
-// Channel says how deliveries leave. Only "webhook" exists so far; other
-// channels add their own settings beside these.
-type Channel struct {
-	Type    string            `json:"type"`
-	URL     string            `json:"url,omitempty"`
-	Headers map[string]string `json:"headers,omitempty"`
-	Timeout Duration          `json:"timeout,omitempty"`
-	// Auth and ClientCert are values, not pointers, so that a shallow copy
-	// of a subscription can seal or redact its secrets without touching
-	// the original (see SecretFields).
-	Auth       ChannelAuth `json:"auth,omitzero"`
-	ClientCert ClientCert  `json:"client_cert,omitzero"`
 }
 
 // Filter selects the events a subscription receives: both parts must pass.
@@ -102,28 +87,20 @@ type Secret struct {
 const (
 	DefaultMaxConcurrency = 10
 	MaxMaxConcurrency     = 1000
-	DefaultTimeout        = 15 * time.Second
-	MaxTimeout            = 2 * time.Minute
 	DefaultMaxAge         = 24 * time.Hour
 	DefaultMinBackoff     = 5 * time.Second
 	DefaultMaxBackoff     = time.Hour
-	MaxHeaders            = 20
 )
 
-var (
-	globPattern   = regexp.MustCompile(`^[a-z0-9*][a-z0-9._*-]*$`)
-	headerPattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	// reservedHeaders are set by eventgate and cannot be overridden.
-	reservedHeaders = map[string]bool{"content-type": true, "content-length": true, "host": true, "webhook-id": true, "webhook-timestamp": true, "webhook-signature": true, "user-agent": true}
-)
+var globPattern = regexp.MustCompile(`^[a-z0-9*][a-z0-9._*-]*$`)
 
 // ApplyDefaults fills what the client left out.
 func (s *Subscription) ApplyDefaults() {
 	if s.MaxConcurrency == 0 {
 		s.MaxConcurrency = DefaultMaxConcurrency
 	}
-	if s.Channel.Timeout == 0 {
-		s.Channel.Timeout = Duration(DefaultTimeout)
+	if s.Channel.Config != nil {
+		s.Channel.Config.ApplyDefaults()
 	}
 	p := &s.RetryPolicy
 	if p.MaxAge == 0 {
@@ -175,53 +152,6 @@ func (s *Subscription) Validate() error {
 		v.Add("max_concurrency", fmt.Sprintf("must be between 1 and %d", MaxMaxConcurrency))
 	}
 	return v.Err()
-}
-
-// Validate checks the channel settings.
-func (c *Channel) Validate() error {
-	var v Problems
-	if c.Type != "webhook" {
-		v.Add("type", "must be \"webhook\"")
-		return v.Err()
-	}
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		v.Add("url", "must be an absolute http(s) URL without credentials, e.g. \"https://example.com/webhooks\"")
-	}
-	if len(c.Headers) > MaxHeaders {
-		v.Add("headers", fmt.Sprintf("has more than %d entries", MaxHeaders))
-	}
-	authHeader := c.Auth.headerName()
-	for name, val := range c.Headers {
-		switch problem := headerNameProblem(name); {
-		case problem != "":
-			v.Add("headers."+name, problem)
-		case authHeader != "" && strings.EqualFold(name, authHeader):
-			v.Add("headers."+name, "is set by channel.auth; leave it out of headers")
-		case strings.ContainsAny(val, "\r\n"):
-			v.Add("headers."+name, "must not contain line breaks")
-		}
-	}
-	if c.Timeout < 0 || c.Timeout.D() > MaxTimeout {
-		v.Add("timeout", fmt.Sprintf("must be at most %s", MaxTimeout))
-	}
-	if c.Auth != (ChannelAuth{}) {
-		v.Merge("auth.", c.Auth.validate())
-	}
-	if c.ClientCert != (ClientCert{}) {
-		c.ClientCert.check(&v, c.URL)
-	}
-	return v.Err()
-}
-
-// headerNameProblem says what is wrong with a header name a client sets, or "".
-func headerNameProblem(name string) string {
-	switch {
-	case !headerPattern.MatchString(name):
-		return "is not a valid header name"
-	case reservedHeaders[strings.ToLower(name)]:
-		return "is set by eventgate and cannot be overridden"
-	}
-	return ""
 }
 
 // ValidTypeGlob reports whether g is an event type or a glob of them.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/auth"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/source"
@@ -114,7 +115,7 @@ func (w *world) subscribe(partnerID string, types ...string) string {
 }
 
 func (w *world) newSubscription(types ...string) *event.Subscription {
-	return &event.Subscription{Name: "hook", Channel: event.Channel{Type: "webhook", URL: w.hook}, Filter: event.Filter{EventTypes: types}}
+	return &event.Subscription{Name: "hook", Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: w.hook}}, Filter: event.Filter{EventTypes: types}}
 }
 
 // publish publishes an event as the named role and returns its id.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/auth"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/store"
@@ -64,7 +65,7 @@ func TestChangesReachOtherNodes(t *testing.T) {
 	a, b := startNode(t, st, nil), startNode(t, st, nil)
 	ctx := context.Background()
 
-	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
+	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://127.0.0.1:9/hook"}}}
 	if err := a.CreateSubscription(ctx, auth.Admin, sub); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestChangesReachOtherNodes(t *testing.T) {
 	if err := a.CreatePartner(ctx, auth.Admin, partner); err != nil {
 		t.Fatal(err)
 	}
-	theirs := &event.Subscription{Name: "s", PartnerID: partner.ID, Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
+	theirs := &event.Subscription{Name: "s", PartnerID: partner.ID, Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://127.0.0.1:9/hook"}}}
 	if err := a.CreateSubscription(ctx, auth.Admin, theirs); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,8 @@ import (
 
 	"github.com/eventgate/eventgate/internal/auth"
 	"github.com/eventgate/eventgate/internal/catalog"
-	"github.com/eventgate/eventgate/internal/channel/webhook"
+	"github.com/eventgate/eventgate/internal/channel"
+	"github.com/eventgate/eventgate/internal/channel/kinds"
 	"github.com/eventgate/eventgate/internal/dispatch"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
@@ -74,6 +75,7 @@ type Gateway struct {
 	ingest   *ingest.Ingester
 	dispatch *dispatch.Dispatcher
 	guard    netguard.Guard
+	channels channel.Env // what channel kinds check settings against and send with
 	keys     keys
 	cfg      Config
 	cluster  *cluster
@@ -108,6 +110,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	}
 	cfg.Observer = observe.OrNop(cfg.Observer)
 	g := &Gateway{store: s, router: route.New(), catalog: catalog.New(cfg.StrictEventTypes), guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
+	g.channels = channel.Env{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}
 	g.keys.cache.TTL, g.keys.touched = keyCacheTTL, map[string]time.Time{}
 	g.quota = newQuotaGate(g)
 	if err := g.bootstrapAdminKey(ctx); err != nil {
@@ -149,7 +152,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		OnGone:       g.endpointGone,
 		Quota:        g.quota,
 		Observer:     cfg.Observer,
-	}, s, g.router, webhook.New(webhook.Options{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
+	}, s, g.router, kinds.Senders(g.channels))
 	g.cluster = startCluster(g, seen, subs)
 	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue, cfg.Observer)
 	g.dispatch.Start()
@@ -355,14 +358,7 @@ func (g *Gateway) validate(s *event.Subscription) error {
 	s.ApplyDefaults()
 	var p event.Problems
 	p.Merge("", s.Validate())
-	if err := g.guard.CheckURL(s.Channel.URL); err != nil && s.Channel.URL != "" {
-		p.Add("channel.url", err.Error())
-	}
-	if tokenURL := s.Channel.Auth.TokenURL; tokenURL != "" {
-		if err := g.checkTokenURL(tokenURL); err != nil {
-			p.Add("channel.auth.token_url", err.Error())
-		}
-	}
+	p.Merge("", kinds.Check(&s.Channel, g.channels))
 	if err := route.CompilePattern(s.Filter); err != nil {
 		p.Add("filter.pattern", err.Error())
 	}
@@ -370,15 +366,6 @@ func (g *Gateway) validate(s *event.Subscription) error {
 		p.Merge("", err)
 	}
 	return p.Err()
-}
-
-// checkTokenURL holds an OAuth2 token endpoint, which receives the client
-// secret, to https, unless private targets (test and lab setups) are allowed.
-func (g *Gateway) checkTokenURL(raw string) error {
-	if u, err := url.Parse(raw); err == nil && u.Scheme == "http" && !g.guard.AllowPrivate {
-		return errors.New("must be https: the client secret travels to it (http only with --allow-private-targets)")
-	}
-	return g.guard.CheckURL(raw)
 }
 
 // DeleteSubscription removes a subscription and everything it was owed.

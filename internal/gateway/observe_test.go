@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"github.com/eventgate/eventgate/internal/auth"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -26,7 +27,7 @@ func TestObserverHearsPublishAttemptAndRejection(t *testing.T) {
 	t.Cleanup(receiver.Close)
 	rec := &observetest.Recorder{}
 	g := startNode(t, sharedStore(t), func(c *Config) { c.Observer = rec })
-	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: receiver.URL}}
+	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: receiver.URL}}}
 	if err := g.CreateSubscription(ctx, auth.Admin, sub); err != nil {
 		t.Fatal(err)
 	}

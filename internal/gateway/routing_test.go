@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/store"
@@ -53,7 +54,7 @@ func TestChangesRouteAtOnceOnOtherNodes(t *testing.T) {
 	}
 	newSubscription := func(typ string) *event.Subscription {
 		t.Helper()
-		s := &event.Subscription{Name: typ, Filter: event.Filter{EventTypes: []string{typ}}, Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
+		s := &event.Subscription{Name: typ, Filter: event.Filter{EventTypes: []string{typ}}, Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://127.0.0.1:9/hook"}}}
 		if err := a.CreateSubscription(ctx, auth.Admin, s); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/source"
@@ -81,7 +82,7 @@ func TestShutdownKeepsItsBudgetWithTheDatabaseDown(t *testing.T) {
 	}))
 	defer receiver.Close()
 	ctx := context.Background()
-	if err := g.CreateSubscription(ctx, auth.Admin, &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: receiver.URL}}); err != nil {
+	if err := g.CreateSubscription(ctx, auth.Admin, &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: receiver.URL}}}); err != nil {
 		t.Fatal(err)
 	}
 	newEntry := func() []ingest.Entry {

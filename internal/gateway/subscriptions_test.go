@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/eventgate/eventgate/internal/auth"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -51,7 +52,7 @@ func TestSubscriptionChangesReachTheRouterFirst(t *testing.T) {
 	st := &routerFirstStore{Store: sharedStore(t), t: t}
 	g := startNode(t, st, nil)
 	st.g = g
-	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:9/hook"}}
+	sub := &event.Subscription{Name: "s", Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://127.0.0.1:9/hook"}}}
 	if err := g.CreateSubscription(ctx, auth.Admin, sub); err != nil {
 		t.Fatal(err)
 	}

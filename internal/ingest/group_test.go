@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"sync"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func (alone) CatchUp(ctx context.Context) error { return nil }
 // oneSubscription is a router with one active subscription to every event.
 func oneSubscription() *route.Router {
 	router := route.New()
-	router.Set(&event.Subscription{ID: "sub_1", Name: "sub_1", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "http://receiver.example/"}})
+	router.Set(&event.Subscription{ID: "sub_1", Name: "sub_1", Status: event.Active, Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://receiver.example/"}}})
 	return router
 }
 

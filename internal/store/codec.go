@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/eventgate/eventgate/internal/channel/kinds"
 	"github.com/eventgate/eventgate/internal/event"
 )
 
@@ -13,7 +14,7 @@ import (
 // as one JSON document: it grows with new channel and filter settings
 // without a migration.
 type subscriptionSpec struct {
-	Channel        event.Channel     `json:"channel"`
+	Channel        json.RawMessage   `json:"channel"` // the kind's settings, decoded by its kind
 	Filter         event.Filter      `json:"filter"`
 	RetryPolicy    event.RetryPolicy `json:"retry_policy"`
 	MaxConcurrency int               `json:"max_concurrency"`
@@ -25,7 +26,11 @@ type subscriptionSpec struct {
 // EncodeSubscription returns the JSON documents an implementation stores
 // for a subscription's settings and its secrets.
 func EncodeSubscription(s *event.Subscription) (spec, secrets []byte, err error) {
-	spec, err = json.Marshal(subscriptionSpec{s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency, s.RateLimit, s.Transform, s.PayloadFormat})
+	channel, err := json.Marshal(s.Channel)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err = json.Marshal(subscriptionSpec{channel, s.Filter, s.RetryPolicy, s.MaxConcurrency, s.RateLimit, s.Transform, s.PayloadFormat})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,7 +44,11 @@ func DecodeSubscription(s *event.Subscription, spec, secrets []byte) error {
 	if err := json.Unmarshal(spec, &sp); err != nil {
 		return fmt.Errorf("subscription %s: bad spec: %w", s.ID, err)
 	}
-	s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency = sp.Channel, sp.Filter, sp.RetryPolicy, sp.MaxConcurrency
+	channel, err := kinds.Decode(sp.Channel)
+	if err != nil {
+		return fmt.Errorf("subscription %s: bad channel: %w", s.ID, err)
+	}
+	s.Channel, s.Filter, s.RetryPolicy, s.MaxConcurrency = channel, sp.Filter, sp.RetryPolicy, sp.MaxConcurrency
 	s.RateLimit, s.Transform, s.PayloadFormat = sp.RateLimit, sp.Transform, sp.PayloadFormat
 	if err := json.Unmarshal(secrets, &s.Secrets); err != nil {
 		return fmt.Errorf("subscription %s: bad secrets: %w", s.ID, err)

@@ -25,13 +25,19 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // Channel is where a subscription's deliveries go: a webhook.
 type Channel struct {
-	Type    string            `json:"type"` // "webhook"
-	URL     string            `json:"url"`
+	Type string `json:"type"` // "webhook" or "pull"
+
+	// A webhook's settings.
+	URL     string            `json:"url,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Timeout Duration          `json:"timeout,omitzero"` // default 15s, at most 2m
 	Auth    *ChannelAuth      `json:"auth,omitempty"`
 	// ClientCert is the client certificate for mutual TLS.
 	ClientCert *ClientCert `json:"client_cert,omitempty"`
+
+	// VisibilityTimeout is how long a pulled message stays invisible to
+	// other pulls (pull channels; default 30s, 1s to 12h).
+	VisibilityTimeout Duration `json:"visibility_timeout,omitzero"`
 }
 
 // ChannelAuth is how the destination authenticates eventgate; Type says

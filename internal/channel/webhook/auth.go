@@ -12,18 +12,18 @@ import (
 // req. For a fetched token it returns renew, which drops that token so
 // that the next request fetches a fresh one; static credentials return nil,
 // since sending them again cannot help.
-func (s *Sender) authorize(ctx context.Context, req *http.Request, sub *event.Subscription) (renew func(), err error) {
-	a := sub.Channel.Auth
+func (s *Sender) authorize(ctx context.Context, req *http.Request, sub *event.Subscription, cfg *Config) (renew func(), err error) {
+	a := cfg.Auth
 	switch a.Type {
 	case "":
-	case event.AuthBasic:
+	case AuthBasic:
 		req.SetBasicAuth(a.Username, a.Password)
-	case event.AuthAPIKey:
+	case AuthAPIKey:
 		req.Header.Set(a.Header, a.Value)
-	case event.AuthBearer:
+	case AuthBearer:
 		req.Header.Set("Authorization", "Bearer "+a.Token)
-	case event.AuthOAuth2:
-		cache := s.tokens(sub)
+	case AuthOAuth2:
+		cache := s.tokens(sub.ID, &a)
 		tok, err := cache.get(ctx)
 		if err != nil {
 			return nil, err

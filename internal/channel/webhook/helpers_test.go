@@ -14,14 +14,15 @@ import (
 )
 
 // subscription is a valid webhook subscription to url, changed by mutate.
-func subscription(url string, mutate func(*event.Channel)) *event.Subscription {
+func subscription(url string, mutate func(*webhook.Config)) *event.Subscription {
+	cfg := &webhook.Config{URL: url}
 	s := &event.Subscription{
 		ID: event.NewID(event.PrefixSubscription), Name: "test",
-		Channel: event.Channel{Type: "webhook", URL: url},
+		Channel: event.Channel{Type: "webhook", Config: cfg},
 		Secrets: []event.Secret{{Value: sign.NewSecret()}},
 	}
 	if mutate != nil {
-		mutate(&s.Channel)
+		mutate(cfg)
 	}
 	s.ApplyDefaults()
 	return s

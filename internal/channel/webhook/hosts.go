@@ -24,7 +24,11 @@ const DefaultMaxConnsPerHost = 128
 // host wait their turn before they start, so their timeout does not run
 // while they wait.
 func (s *Sender) Destination(sub *event.Subscription) (string, int) {
-	return hostOf(sub.Channel.URL), s.opts.MaxConnsPerHost
+	cfg := configOf(sub)
+	if cfg == nil {
+		return "", 0
+	}
+	return hostOf(cfg.URL), s.opts.MaxConnsPerHost
 }
 
 // hostOf returns the host[:port] of a webhook URL (validated when the

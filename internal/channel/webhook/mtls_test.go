@@ -11,7 +11,6 @@ import (
 
 	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/channel/webhook/webhooktest"
-	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/netguard"
 )
 
@@ -50,8 +49,8 @@ func (rc *mtlsReceiver) commonNames() []string {
 	return append([]string(nil), rc.clients...)
 }
 
-func withClientCert(certPEM, keyPEM string) func(*event.Channel) {
-	return func(c *event.Channel) { c.ClientCert = event.ClientCert{CertPEM: certPEM, KeyPEM: keyPEM} }
+func withClientCert(certPEM, keyPEM string) func(*webhook.Config) {
+	return func(c *webhook.Config) { c.ClientCert = webhook.ClientCert{CertPEM: certPEM, KeyPEM: keyPEM} }
 }
 
 func TestClientCertificateForMutualTLS(t *testing.T) {
@@ -67,7 +66,8 @@ func TestClientCertificateForMutualTLS(t *testing.T) {
 		t.Fatalf("with a client certificate: %+v", r)
 	}
 	// A renewed certificate replaces the old one at the next delivery.
-	sub.Channel.ClientCert.CertPEM, sub.Channel.ClientCert.KeyPEM = ca.Issue(t, "partner-a-renewed")
+	cc := &sub.Channel.Config.(*webhook.Config).ClientCert
+	cc.CertPEM, cc.KeyPEM = ca.Issue(t, "partner-a-renewed")
 	if r := send(s, sub); !r.OK {
 		t.Fatalf("with a renewed client certificate: %+v", r)
 	}

@@ -9,8 +9,6 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-
-	"github.com/eventgate/eventgate/internal/event"
 )
 
 // tokenCache holds one subscription's OAuth2 client-credentials token
@@ -27,9 +25,8 @@ type tokenCache struct {
 
 // tokens returns the token cache of a subscription; changed settings
 // (another secret, another endpoint) get a new one.
-func (s *Sender) tokens(sub *event.Subscription) *tokenCache {
-	a := sub.Channel.Auth
-	c, _ := s.tokenCaches.get(sub.ID, fingerprint(a.TokenURL, a.ClientID, a.ClientSecret, a.Scope), func() (*tokenCache, error) {
+func (s *Sender) tokens(subscriptionID string, a *Auth) *tokenCache {
+	c, _ := s.tokenCaches.get(subscriptionID, fingerprint(a.TokenURL, a.ClientID, a.ClientSecret, a.Scope), func() (*tokenCache, error) {
 		return &tokenCache{
 			config: clientcredentials.Config{ClientID: a.ClientID, ClientSecret: a.ClientSecret, TokenURL: a.TokenURL, Scopes: strings.Fields(a.Scope)},
 			client: s.shared,

@@ -11,15 +11,14 @@ import (
 
 	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/channel/webhook/webhooktest"
-	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/netguard"
 )
 
 var allowAll = webhook.Options{Guard: netguard.Guard{AllowPrivate: true}}
 
-func oauthChannel(ts *webhooktest.TokenServer, scope string) func(*event.Channel) {
-	return func(c *event.Channel) {
-		c.Auth = event.ChannelAuth{Type: event.AuthOAuth2, TokenURL: ts.TokenURL(), ClientID: ts.ClientID, ClientSecret: ts.ClientSecret(), Scope: scope}
+func oauthChannel(ts *webhooktest.TokenServer, scope string) func(*webhook.Config) {
+	return func(c *webhook.Config) {
+		c.Auth = webhook.Auth{Type: webhook.AuthOAuth2, TokenURL: ts.TokenURL(), ClientID: ts.ClientID, ClientSecret: ts.ClientSecret(), Scope: scope}
 	}
 }
 
@@ -104,7 +103,7 @@ func TestOAuth2ChangedSecretGetsNewToken(t *testing.T) {
 		t.Fatalf("send: %+v", r)
 	}
 	ts.RotateSecret("client-secret-2") // at the provider, then in the subscription
-	sub.Channel.Auth.ClientSecret = "client-secret-2"
+	sub.Channel.Config.(*webhook.Config).Auth.ClientSecret = "client-secret-2"
 	if r := send(s, sub); !r.OK || ts.Issued() != 2 {
 		t.Fatalf("result %+v with %d tokens; a changed secret must fetch a new token", r, ts.Issued())
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/channel/webhook/webhooktest"
-	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/netguard"
 )
 
@@ -22,8 +21,8 @@ func TestEgressProxyCarriesDeliveriesAndTokenRequests(t *testing.T) {
 	proxyURL, _ := url.Parse(proxy.URL)
 	s := webhook.New(webhook.Options{Guard: netguard.Guard{}, Proxy: proxyURL})
 
-	sub := subscription("http://partner.example/hook", func(c *event.Channel) {
-		c.Auth = event.ChannelAuth{Type: event.AuthOAuth2, TokenURL: "http://auth.example/token", ClientID: tokens.ClientID, ClientSecret: tokens.ClientSecret()}
+	sub := subscription("http://partner.example/hook", func(c *webhook.Config) {
+		c.Auth = webhook.Auth{Type: webhook.AuthOAuth2, TokenURL: "http://auth.example/token", ClientID: tokens.ClientID, ClientSecret: tokens.ClientSecret()}
 	})
 	if r := send(s, sub); !r.OK {
 		t.Fatalf("send through the proxy: %+v", r)

@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/eventgate/eventgate/internal/event"
 )
 
 // newClient returns an HTTP client that leaves through the proxy, or
@@ -30,7 +28,7 @@ func (s *Sender) newClient(cert *tls.Certificate) *http.Client {
 		MaxConnsPerHost:       1000,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: event.MaxTimeout,
+		ResponseHeaderTimeout: MaxTimeout,
 	}
 	if s.opts.Proxy != nil {
 		transport.Proxy = http.ProxyURL(s.opts.Proxy)
@@ -58,12 +56,11 @@ func (s *Sender) dialer() *net.Dialer {
 
 // clientFor returns the client for a subscription: the shared one, or
 // for a client certificate, one of its own (TLS settings are per transport).
-func (s *Sender) clientFor(sub *event.Subscription) (*http.Client, error) {
-	cc := sub.Channel.ClientCert
-	if cc == (event.ClientCert{}) {
+func (s *Sender) clientFor(subscriptionID string, cc ClientCert) (*http.Client, error) {
+	if cc == (ClientCert{}) {
 		return s.shared, nil
 	}
-	return s.mtls.get(sub.ID, fingerprint(cc.CertPEM, cc.KeyPEM), func() (*http.Client, error) {
+	return s.mtls.get(subscriptionID, fingerprint(cc.CertPEM, cc.KeyPEM), func() (*http.Client, error) {
 		cert, err := tls.X509KeyPair([]byte(cc.CertPEM), []byte(cc.KeyPEM))
 		if err != nil {
 			return nil, fmt.Errorf("client certificate: %w", err)

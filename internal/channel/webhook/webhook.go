@@ -68,19 +68,23 @@ func New(opts Options) *Sender {
 // Send posts one message and reports what came of it.
 func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	sub := m.Subscription
+	cfg := configOf(sub)
+	if cfg == nil {
+		return channel.Result{Err: fmt.Errorf("subscription %s has a %q channel, not a webhook", sub.ID, sub.Channel.Type)}
+	}
 	keys, err := signingKeys(sub, s.now())
 	if err != nil {
 		return channel.Result{Err: err}
 	}
-	client, err := s.clientFor(sub)
+	client, err := s.clientFor(sub.ID, cfg.ClientCert)
 	if err != nil {
 		return channel.Result{Err: err}
 	}
-	ctx, cancel := context.WithTimeout(ctx, sub.Channel.Timeout.D())
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout.D())
 	defer cancel()
 
 	start := time.Now()
-	resp, err := s.post(ctx, client, m, keys)
+	resp, err := s.post(ctx, client, m, cfg, keys)
 	if err != nil {
 		return channel.Result{Err: err, Latency: time.Since(start)}
 	}
@@ -104,24 +108,23 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 // post sends the message. When the endpoint refuses a fetched OAuth2
 // token (401), which it may have revoked before it expired, the token is
 // dropped and the request made once more with a fresh one.
-func (s *Sender) post(ctx context.Context, client *http.Client, m *channel.Message, keys []sign.Key) (*http.Response, error) {
-	resp, renew, err := s.postOnce(ctx, client, m, keys)
+func (s *Sender) post(ctx context.Context, client *http.Client, m *channel.Message, cfg *Config, keys []sign.Key) (*http.Response, error) {
+	resp, renew, err := s.postOnce(ctx, client, m, cfg, keys)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || renew == nil {
 		return resp, err
 	}
 	drain(resp)
 	renew()
-	resp, _, err = s.postOnce(ctx, client, m, keys)
+	resp, _, err = s.postOnce(ctx, client, m, cfg, keys)
 	return resp, err
 }
 
-func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.Message, keys []sign.Key) (*http.Response, func(), error) {
-	sub := m.Subscription
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Channel.URL, bytes.NewReader(m.Body))
+func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.Message, cfg *Config, keys []sign.Key) (*http.Response, func(), error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(m.Body))
 	if err != nil {
 		return nil, nil, err
 	}
-	for name, value := range sub.Channel.Headers {
+	for name, value := range cfg.Headers {
 		req.Header.Set(name, value)
 	}
 	id, ts, sig := sign.Headers(keys, m.EventID, s.now(), m.Body)
@@ -133,7 +136,7 @@ func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.M
 	req.Header["Webhook-Id"] = values[2:3:3]
 	req.Header["Webhook-Timestamp"] = values[3:4:4]
 	req.Header["Webhook-Signature"] = values[4:5:5]
-	renew, err := s.authorize(ctx, req, sub)
+	renew, err := s.authorize(ctx, req, m.Subscription, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -142,7 +145,7 @@ func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.M
 	// wrapped as the client would, naming the method and URL.
 	resp, err := client.Transport.RoundTrip(req)
 	if err != nil {
-		err = &url.Error{Op: "Post", URL: sub.Channel.URL, Err: err}
+		err = &url.Error{Op: "Post", URL: cfg.URL, Err: err}
 	}
 	return resp, renew, err
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 	"github.com/eventgate/eventgate/internal/store/postgres/pgtest"
@@ -171,7 +172,7 @@ func newSubscription(tb testing.TB, s *Store) *event.Subscription {
 	now := time.Now().UTC()
 	sub := &event.Subscription{
 		ID: event.NewID(event.PrefixSubscription), Name: "bench",
-		Channel:   event.Channel{Type: "webhook", URL: "https://example.com/hook"},
+		Channel:   event.Channel{Type: "webhook", Config: &webhook.Config{URL: "https://example.com/hook"}},
 		CreatedAt: now, UpdatedAt: now,
 	}
 	sub.ApplyDefaults()

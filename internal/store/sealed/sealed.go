@@ -37,6 +37,7 @@ func subscriptionSecrets(s *event.Subscription) []*string {
 // since callers keep using it (the router holds it).
 func (st *Store) sealedCopy(s *event.Subscription) *event.Subscription {
 	c := *s
+	c.Channel = s.Channel.WithOwnSecrets()
 	c.Secrets = append([]event.Secret(nil), s.Secrets...)
 	for _, f := range subscriptionSecrets(&c) {
 		*f = st.box.Seal(*f)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/secret"
 	"github.com/eventgate/eventgate/internal/source"
@@ -49,8 +50,8 @@ func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
 	const signing = "whsec_dGhpcyBpcyB0aGUgc2lnbmluZyBzZWNyZXQhIQ=="
 	const clientSecret = "oauth-client-secret-that-must-not-leak"
 	now := time.Now().UTC()
-	sub := &event.Subscription{ID: "sub_1", Name: "x", Status: event.Active, Channel: event.Channel{Type: "webhook", URL: "https://example.com",
-		Auth: event.ChannelAuth{Type: "oauth2_client_credentials", TokenURL: "https://example.com/token", ClientID: "id", ClientSecret: clientSecret}},
+	sub := &event.Subscription{ID: "sub_1", Name: "x", Status: event.Active, Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "https://example.com",
+		Auth: webhook.Auth{Type: webhook.AuthOAuth2, TokenURL: "https://example.com/token", ClientID: "id", ClientSecret: clientSecret}}},
 		Secrets: []event.Secret{{Value: signing}}, CreatedAt: now, UpdatedAt: now}
 	if err := s.CreateSubscription(context.Background(), sub); err != nil {
 		t.Fatal(err)
@@ -59,8 +60,8 @@ func TestSecretsAreNotInTheDatabaseFile(t *testing.T) {
 		t.Fatal("sealing changed the caller's subscription")
 	}
 	got, err := s.GetSubscription(context.Background(), "sub_1")
-	if err != nil || got.Secrets[0].Value != signing || got.Channel.Auth.ClientSecret != clientSecret {
-		t.Fatalf("read back %+v %+v, %v", got.Secrets, got.Channel.Auth, err)
+	if err != nil || got.Secrets[0].Value != signing || got.Channel.Config.(*webhook.Config).Auth.ClientSecret != clientSecret {
+		t.Fatalf("read back %+v %+v, %v", got.Secrets, got.Channel.Config, err)
 	}
 	all, _ := s.AllSubscriptions(context.Background())
 	if all[0].Secrets[0].Value != signing {

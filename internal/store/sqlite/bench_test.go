@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 	"github.com/eventgate/eventgate/internal/store/sqlite"
@@ -50,7 +51,7 @@ func openBench(b *testing.B) (*sqlite.Store, *event.Subscription) {
 
 func createBenchSubscription(b *testing.B, s *sqlite.Store) *event.Subscription {
 	sub := &event.Subscription{ID: event.NewID(event.PrefixSubscription), Name: "bench", Status: event.Active,
-		Channel: event.Channel{Type: "webhook", URL: "http://127.0.0.1:1/"}, Secrets: []event.Secret{{Value: "whsec_x"}},
+		Channel: event.Channel{Type: "webhook", Config: &webhook.Config{URL: "http://127.0.0.1:1/"}}, Secrets: []event.Secret{{Value: "whsec_x"}},
 		CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := s.CreateSubscription(context.Background(), sub); err != nil {
 		b.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -65,7 +66,7 @@ func newSubscription(t *testing.T, s store.Store, name string) *event.Subscripti
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	sub := &event.Subscription{
 		ID: event.NewID(event.PrefixSubscription), Name: name,
-		Channel:   event.Channel{Type: "webhook", URL: "https://example.com/hook", Headers: map[string]string{"X-Team": "a"}},
+		Channel:   event.Channel{Type: "webhook", Config: &webhook.Config{URL: "https://example.com/hook", Headers: map[string]string{"X-Team": "a"}}},
 		Filter:    event.Filter{EventTypes: []string{"order.*"}},
 		Secrets:   []event.Secret{{Value: "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"}},
 		CreatedAt: now, UpdatedAt: now,
@@ -164,7 +165,7 @@ func testSubscriptions(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name != "orders" || got.Channel.URL != sub.Channel.URL || got.Channel.Headers["X-Team"] != "a" ||
+	if got.Name != "orders" || got.Channel.Config.(*webhook.Config).URL != sub.Channel.Config.(*webhook.Config).URL || got.Channel.Config.(*webhook.Config).Headers["X-Team"] != "a" ||
 		got.Filter.EventTypes[0] != "order.*" || got.RetryPolicy != sub.RetryPolicy || got.MaxConcurrency != event.DefaultMaxConcurrency ||
 		len(got.Secrets) != 1 || got.Secrets[0].Value != sub.Secrets[0].Value || !got.CreatedAt.Equal(sub.CreatedAt) || got.Status != event.Active {
 		t.Fatalf("round trip changed the subscription:\n got %+v\nwant %+v", got, sub)
