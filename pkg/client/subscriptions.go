@@ -23,7 +23,8 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Channel is where a subscription's deliveries go: a webhook.
+// Channel is where a subscription's deliveries go: a webhook, or a pull
+// queue the partner drains.
 type Channel struct {
 	Type string `json:"type"` // "webhook" or "pull"
 
