@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -35,6 +36,7 @@ type Store interface {
 	Cluster
 	Retention
 	Sources
+	Audit
 	// Close releases the store; pending writes have been committed by then.
 	Close() error
 }
@@ -191,6 +193,39 @@ type Sources interface {
 	DeleteSource(ctx context.Context, id string) error
 	// AddSourceCounts adds c to a source's counts.
 	AddSourceCounts(ctx context.Context, id string, c source.Counts) error
+}
+
+// Audit is the log of changes made through the control plane: who made
+// which, and what the target was before and after.
+type Audit interface {
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit lists entries newest first; the query's fields narrow it.
+	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditEntry, string, error)
+	// PruneAudit deletes entries made before before.
+	PruneAudit(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// AuditEntry is one change: who (the key and its role), what (the action
+// and its target), and the target before and after as JSON with secrets
+// redacted (null when it did not exist before, or no longer after).
+type AuditEntry struct {
+	ID             string          `json:"id"`
+	Time           time.Time       `json:"time"`
+	ActorKeyID     string          `json:"actor_key_id"`
+	ActorRole      string          `json:"actor_role"`
+	ActorPartnerID string          `json:"actor_partner_id,omitempty"`
+	Action         string          `json:"action"`
+	TargetID       string          `json:"target_id"`
+	Before         json.RawMessage `json:"before"`
+	After          json.RawMessage `json:"after"`
+}
+
+// AuditQuery filters a list of audit entries.
+type AuditQuery struct {
+	Page
+	ActorKeyID string
+	TargetID   string
+	Action     string
 }
 
 // Page asks for one page of a list, newest first.

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		"Retention":              testRetention,
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
+		"Audit":                  testAudit,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
