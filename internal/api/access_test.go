@@ -122,6 +122,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/v1/sources/{src}", "", false, false},
 		{"PATCH", "/v1/sources/{src}", `{"name":"renamed"}`, false, false},
 		{"DELETE", "/v1/sources/{new-src}", "", false, false},
+		{"GET", "/v1/audit", "", false, false},
 	}
 	covered := map[string]bool{}
 	for _, rt := range routes {

@@ -88,6 +88,8 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("GET", "/v1/sources/{id}", s.getSource, admin)
 	s.handle("PATCH", "/v1/sources/{id}", s.patchSource, admin)
 	s.handle("DELETE", "/v1/sources/{id}", s.deleteSource, admin)
+	s.handle("GET", "/v1/audit", s.listAudit, admin)
+
 	// Providers' webhooks: the signature is the authentication.
 	s.handle("POST", "/ingest/{id}", s.receive, public)
 	return s

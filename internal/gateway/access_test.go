@@ -287,6 +287,8 @@ func TestAccessMatrix(t *testing.T) {
 			}
 			return g.DeleteSource(ctx, who, src.ID)
 		}},
+
+		{"ListAudit", adminOnly, func(who auth.Principal) error { _, _, err := g.ListAudit(ctx, who, store.AuditQuery{}); return err }},
 	}
 	covered := map[string]bool{} // by method: a row's name starts with it
 	for _, op := range ops {

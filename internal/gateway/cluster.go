@@ -199,7 +199,8 @@ func (c *cluster) lead(ctx context.Context) {
 }
 
 // housekeep forgets idempotency keys past their window and, with a
-// retention, events past it whose deliveries are all final.
+// retention, events past it whose deliveries are all final, and audit log
+// entries past theirs.
 func (c *cluster) housekeep(ctx context.Context, deadline time.Time) {
 	now := time.Now()
 	prune(ctx, deadline, "idempotency keys", func() (int, error) {
@@ -208,6 +209,11 @@ func (c *cluster) housekeep(ctx context.Context, deadline time.Time) {
 	if c.g.cfg.Retention > 0 {
 		prune(ctx, deadline, "events", func() (int, error) {
 			return c.g.store.DeleteOldEvents(ctx, now.Add(-c.g.cfg.Retention), pruneBatch)
+		})
+	}
+	if c.g.cfg.AuditRetention > 0 {
+		prune(ctx, deadline, "audit log entries", func() (int, error) {
+			return c.g.store.PruneAudit(ctx, now.Add(-c.g.cfg.AuditRetention), pruneBatch)
 		})
 	}
 	if now.Sub(c.quotasChecked) >= quotaInterval {

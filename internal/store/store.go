@@ -342,17 +342,18 @@ type Outcome struct {
 }
 
 // Key is an API key as stored: never the secret, only its hash.
+// Its JSON (the audit log's) leaves the hash out.
 type Key struct {
-	ID        string
-	Name      string
-	Scope     string
-	Prefix    string // the first characters of the secret, to recognise it
-	Hash      []byte
-	PartnerID string // the partner a partner-scoped key acts for
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Scope     string `json:"scope"`
+	Prefix    string `json:"prefix"` // the first characters of the secret, to recognise it
+	Hash      []byte `json:"-"`
+	PartnerID string `json:"partner_id,omitempty"` // the partner a partner-scoped key acts for
 	// PublishTypes are globs of the event types the key may publish;
 	// empty means every type (admin keys) or none (other scopes).
-	PublishTypes []string
-	CreatedAt    time.Time
-	LastUsedAt   *time.Time
-	ExpiresAt    *time.Time
+	PublishTypes []string   `json:"publish_types,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	LastUsedAt   *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
 }
