@@ -37,6 +37,7 @@ type Store interface {
 	Retention
 	Sources
 	Audit
+	Replays
 	// Close releases the store; pending writes have been committed by then.
 	Close() error
 }
@@ -218,6 +219,45 @@ type AuditEntry struct {
 	TargetID       string          `json:"target_id"`
 	Before         json.RawMessage `json:"before"`
 	After          json.RawMessage `json:"after"`
+}
+
+// Replays re-deliver archived events. A replay walks the events it covers
+// page by page in the order they were stored; each page's deliveries and
+// the replay's new position commit together, so a replay resumes after a
+// restart without skipping or repeating an event.
+type Replays interface {
+	// CreateReplay stores a running replay; it covers the events stored
+	// until now (the store sets UpTo).
+	CreateReplay(ctx context.Context, r *event.Replay) error
+	// GetReplay reads a replay with its deliveries' counts.
+	GetReplay(ctx context.Context, id string) (*event.Replay, error)
+	// ListReplays lists newest first; PartnerID narrows to its subscriptions'.
+	ListReplays(ctx context.Context, q ReplayQuery) ([]*event.Replay, string, error)
+	// RunningReplays lists the replays still running, to resume them.
+	RunningReplays(ctx context.Context) ([]*event.Replay, error)
+	// ReplayPage reads up to limit events after r's cursor that r covers
+	// and that were received within its window.
+	ReplayPage(ctx context.Context, r *event.Replay, limit int) ([]Archived, error)
+	// AdvanceReplay stores deliveries (pending, or parked while the
+	// subscription is not active) for r and moves its cursor to cursor,
+	// adding matched; done finishes it. It returns ErrConflict, storing
+	// nothing, unless r is still running at the cursor it was read with.
+	AdvanceReplay(ctx context.Context, r *event.Replay, cursor int64, matched int, deliveries []*event.Delivery, done bool, now time.Time) error
+	// CancelReplay stops a running replay; ErrConflict if it is not running.
+	CancelReplay(ctx context.Context, id string, now time.Time) error
+}
+
+// Archived is an archived event as a replay reads it.
+type Archived struct {
+	Seq      int64 // the store's position, for the replay's cursor
+	ID, Type string
+	Envelope []byte
+}
+
+// ReplayQuery filters a list of replays.
+type ReplayQuery struct {
+	Page
+	PartnerID string
 }
 
 // AuditQuery filters a list of audit entries.

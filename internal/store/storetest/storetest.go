@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
 		"Audit":                  testAudit,
+		"Replays":                testReplays,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
