@@ -54,6 +54,8 @@ func TestEveryChangeIsAudited(t *testing.T) {
 		"POST /v1/sources":                          {"auditor", "/v1/sources", string(must(json.Marshal(githubSource)))},
 		"PATCH /v1/sources/{id}":                    {"auditor", "/v1/sources/{src}", `{"name":"renamed"}`},
 		"DELETE /v1/sources/{id}":                   {"auditor", "/v1/sources/{new-src}", ""},
+		"POST /v1/replays":                          {"partnerA", "/v1/replays", `{"subscription_id":"{sub}","from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`},
+		"DELETE /v1/replays/{id}":                   {"partnerA", "/v1/replays/{new-rpl}", ""},
 	}
 	fresh := map[string]func() string{
 		"{new-sub}": func() string { return f.partnerSubscription(f.partnerA) },
@@ -65,6 +67,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 		"{new-key}":  func() string { id, _ := f.key(`{"scope":"publisher","name":"doomed"}`); return id },
 		"{new-src}":  func() string { return f.e.createSource(githubSource).ID },
 		"{new-type}": func() string { f.e.must(200, "PUT", "/v1/event-types/audit.doomed", `{}`, nil); return "audit.doomed" },
+		"{new-rpl}":  f.runningReplay,
 	}
 	actors := map[string]struct{ id, role string }{"partnerA": {f.keyA, "partner"}, "auditor": {adminID, "admin"}}
 
@@ -95,7 +98,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 				}
 				actor := actors[c.scope]
 				before := f.auditEntries("actor=" + actor.id)
-				code, body := f.call(c.scope, strings.ToUpper(method), target, c.body)
+				code, body := f.call(c.scope, strings.ToUpper(method), target, strings.ReplaceAll(c.body, "{sub}", f.subA))
 				if code >= 300 {
 					t.Fatalf("the change failed: %d %s", code, body)
 				}

@@ -89,6 +89,9 @@ type Gateway struct {
 	// background is work started off a request's path; Shutdown waits for
 	// it, so that nothing writes to the store once the gateway has stopped.
 	background sync.WaitGroup
+	// replays is the context of running replays; Shutdown cancels it.
+	replays     context.Context
+	stopReplays context.CancelFunc
 
 	sourceCounts *sourceCounts
 	quota        *quotaGate
@@ -156,6 +159,11 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue, cfg.Observer)
 	g.dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
+	g.replays, g.stopReplays = context.WithCancel(context.Background())
+	if err := g.resumeReplays(ctx); err != nil {
+		g.Shutdown(ctx)
+		return nil, fmt.Errorf("resume replays: %w", err)
+	}
 	return g, nil
 }
 
@@ -165,6 +173,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 // again after its lease. The store stays open. Calling it again does nothing.
 func (g *Gateway) Shutdown(ctx context.Context) {
 	g.stopped.Do(func() {
+		g.stopReplays()
 		g.cluster.close(ctx)
 		g.ingest.Close(ctx)
 		g.dispatch.Shutdown(ctx)
