@@ -17,6 +17,9 @@ Usage:
   eventgate migrate [flags]  apply the store's schema migrations (serve does too) and exit
   eventgate bench [flags]    measure the gateway end to end (eventgate bench -h lists the scenarios)
   eventgate filter test      try a content filter pattern on an event (exit 0: match, 1: no match)
+  eventgate replay [flags]   re-deliver archived events of a window to a subscription, with progress
+  eventgate backup --to FILE [--data DIR]     copy the embedded store, also while it serves
+  eventgate restore --from FILE [--data DIR]  put a backup in place (--force replaces a database)
   eventgate version          print the version
 
 Every flag of serve and migrate can also be set in the environment as
@@ -44,6 +47,12 @@ func main() {
 		err = benchCommand(cmd, args)
 	case "filter":
 		err = filterCmd(args)
+	case "replay":
+		err = replayCmd(args)
+	case "backup":
+		err = backupCmd(args)
+	case "restore":
+		err = restoreCmd(args)
 	case "version":
 		fmt.Println("eventgate", version)
 	case "help", "-h", "--help":
