@@ -109,16 +109,11 @@ func (c apiClient) call(ctx context.Context, method, path string, body, out any)
 	if resp.StatusCode >= 300 {
 		var problem struct {
 			Detail string `json:"detail"`
-			Errors []struct{ Field, Message string }
 		}
 		if json.Unmarshal(answer, &problem) != nil || problem.Detail == "" {
 			return fmt.Errorf("%s %s: %s", method, path, resp.Status)
 		}
-		msg := problem.Detail
-		for _, e := range problem.Errors {
-			msg += fmt.Sprintf("\n  %s %s", e.Field, e.Message)
-		}
-		return errors.New(msg)
+		return errors.New(problem.Detail)
 	}
 	return json.Unmarshal(answer, out)
 }

@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -26,6 +28,9 @@ func (s *Server) createReplay(w http.ResponseWriter, r *http.Request) {
 	}
 	replay := &event.Replay{SubscriptionID: req.SubscriptionID, From: req.From, To: req.To, EventTypes: req.EventTypes, Pattern: req.Pattern}
 	if err := s.g.CreateReplay(r.Context(), caller(r), replay); err != nil {
+		if errors.Is(err, store.ErrNotFound) { // what the body names, not the path
+			err = newProblem(http.StatusNotFound, "not-found", "subscription_id "+strconv.Quote(req.SubscriptionID)+" names no subscription this key may replay into; GET /v1/subscriptions lists them.")
+		}
 		fail(w, r, err)
 		return
 	}
