@@ -70,11 +70,12 @@ func checkMasterKey(ctx context.Context, dir string) error {
 		return err
 	}
 	defer st.Close()
-	if _, _, err := st.ListSubscriptions(ctx, store.SubscriptionQuery{Page: store.Page{Limit: 1}}); err != nil {
-		return fmt.Errorf("the master key does not open the restored secrets (%v): use the %s (or EVENTGATE_MASTER_KEY) of the node the backup was taken from", err, secret.KeyFile)
+	_, _, err = st.ListSubscriptions(ctx, store.SubscriptionQuery{Page: store.Page{Limit: 1}})
+	if err == nil {
+		_, _, err = st.ListSources(ctx, store.Page{Limit: 1})
 	}
-	if _, _, err := st.ListSources(ctx, store.Page{Limit: 1}); err != nil {
-		return fmt.Errorf("the master key does not open the restored secrets (%v): use the %s (or EVENTGATE_MASTER_KEY) of the node the backup was taken from", err, secret.KeyFile)
+	if err != nil {
+		return fmt.Errorf("restored into %s, but the master key does not open its secrets (%v): serve it with the %s (or EVENTGATE_MASTER_KEY) of the node the backup was taken from", dir, err, secret.KeyFile)
 	}
 	return nil
 }

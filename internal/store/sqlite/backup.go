@@ -88,8 +88,11 @@ func checkBackup(ctx context.Context, from string) error {
 	}
 	defer db.Close()
 	var result string
-	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&result); err != nil || result != "ok" {
-		return fmt.Errorf("%s is not an intact SQLite database (%v %s)", from, err, result)
+	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&result); err != nil {
+		return fmt.Errorf("%s is not an SQLite database: %w", from, err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("%s is damaged (SQLite's quick_check: %s); restore another backup", from, result)
 	}
 	var migrations int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&migrations); err != nil || migrations == 0 {
