@@ -20,12 +20,17 @@ import (
 // at, so nodes that run one replay at once never create a delivery twice.
 
 const (
-	// replayPage bounds the events one transaction turns into deliveries.
+	// replayPage bounds the archived events one step reads.
 	replayPage = 500
-	// replayAhead bounds a replay's deliveries waiting to be sent: the next
-	// page waits until they drain, so that a replay of millions neither
-	// fills the store with pending work nor crowds out live deliveries.
-	replayAhead = 2000
+	// replayAhead, times the subscription's max_concurrency (at least
+	// replayMinAhead), bounds a replay's deliveries waiting to be sent. A
+	// live delivery of the subscription queues behind at most that many,
+	// a few rounds of sends, however large the replay; a larger bound let
+	// live deliveries wait seconds behind a replay (docs/operations.md).
+	replayAhead    = 4
+	replayMinAhead = 16
+	// replayRecheck is how often a replay that is ahead looks again.
+	replayRecheck = 50 * time.Millisecond
 )
 
 // AuditReplayCreate and AuditReplayCancel are the replays' audit actions.
@@ -145,9 +150,13 @@ func (g *Gateway) runReplay(id string) {
 			case !errors.Is(err, errReplayAhead) && ctx.Err() == nil:
 				slog.Error("replay: a page failed; it is tried again", "replay", id, "err", err)
 			}
-			select { // the deliveries ahead have yet to drain, or the store is failing
+			wait := g.cfg.PollInterval // the store is failing
+			if errors.Is(err, errReplayAhead) {
+				wait = replayRecheck
+			}
+			select {
 			case <-ctx.Done():
-			case <-time.After(g.cfg.PollInterval):
+			case <-time.After(wait):
 			}
 		}
 	})
@@ -169,10 +178,15 @@ func (g *Gateway) replayStep(ctx context.Context, id string) (bool, error) {
 	if r.Status != event.ReplayRunning {
 		return true, nil
 	}
-	if r.Pending >= replayAhead {
+	sub, err := g.store.GetSubscription(ctx, r.SubscriptionID)
+	if err != nil {
+		return false, err
+	}
+	room := max(replayAhead*sub.MaxConcurrency, replayMinAhead) - int(r.Pending)
+	if room <= 0 {
 		return false, errReplayAhead
 	}
-	match, err := g.replayFilter(ctx, r)
+	match, err := g.replayFilter(ctx, sub, r)
 	if err != nil {
 		return false, err
 	}
@@ -180,20 +194,23 @@ func (g *Gateway) replayStep(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	cursor, matched := r.Cursor, 0
+	cursor, matched, full := r.Cursor, 0, false
 	var deliveries []*event.Delivery
 	for _, a := range page {
-		cursor = a.Seq
 		ok, err := match(a)
 		if err != nil {
 			slog.Warn("replay: an archived event could not be matched; it is skipped", "replay", id, "event", a.ID, "err", err)
 		}
+		if full = ok && matched == room; full {
+			break // the cursor stays before it, for the next step
+		}
+		cursor = a.Seq
 		if ok {
 			matched++
 			deliveries = append(deliveries, &event.Delivery{ID: event.NewID(event.PrefixDelivery), EventID: a.ID, SubscriptionID: r.SubscriptionID})
 		}
 	}
-	done := len(page) < replayPage
+	done := !full && len(page) < replayPage
 	if err := g.store.AdvanceReplay(ctx, r, cursor, matched, deliveries, done, time.Now().UTC()); err != nil {
 		return false, err
 	}
@@ -205,11 +222,7 @@ func (g *Gateway) replayStep(ctx context.Context, id string) (bool, error) {
 
 // replayFilter matches an archived event against the subscription as it
 // is now (its filter, and its partner's grant) and the replay's filter.
-func (g *Gateway) replayFilter(ctx context.Context, r *event.Replay) (func(store.Archived) (bool, error), error) {
-	sub, err := g.store.GetSubscription(ctx, r.SubscriptionID)
-	if err != nil {
-		return nil, err
-	}
+func (g *Gateway) replayFilter(ctx context.Context, sub *event.Subscription, r *event.Replay) (func(store.Archived) (bool, error), error) {
 	granted := []string{"*"}
 	if sub.PartnerID != "" {
 		p, err := g.store.GetPartner(ctx, sub.PartnerID)

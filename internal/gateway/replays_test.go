@@ -278,3 +278,45 @@ func TestReplayScopeAndCancel(t *testing.T) {
 		t.Fatalf("cancelling it again = %v, want a conflict", err)
 	}
 }
+
+// TestReplayKeepsLittleAhead: a replay larger than what it may keep
+// waiting (16 deliveries at max_concurrency 1) goes on in steps as its
+// deliveries drain, never keeping more waiting, and delivers every event.
+func TestReplayKeepsLittleAhead(t *testing.T) {
+	b := newReplayBench(t)
+	sub := &event.Subscription{Name: "slow", Channel: event.Channel{Type: "webhook", URL: b.rc.URL}, MaxConcurrency: 1}
+	if err := b.g.CreateSubscription(ctx, auth.Admin, sub); err != nil {
+		t.Fatal(err)
+	}
+	from := now()
+	var ids []string
+	for range 60 {
+		ids = append(ids, b.publish("order.created", `{}`))
+	}
+	once := make([]int, len(ids))
+	for i := range once {
+		once[i] = 1
+	}
+	b.waitReceived(once, ids...)
+
+	r := &event.Replay{SubscriptionID: sub.ID, From: from, To: now()}
+	if err := b.g.CreateReplay(ctx, auth.Admin, r); err != nil {
+		t.Fatal(err)
+	}
+	var most int64
+	eventually(t, "the replay to finish delivering", func() bool {
+		got, err := b.g.GetReplay(ctx, auth.Admin, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, got.Pending)
+		return got.Status == event.ReplayDone && got.Pending == 0 && got.Delivered == 60
+	})
+	if most > 16 {
+		t.Fatalf("the replay kept %d deliveries waiting, want at most 16", most)
+	}
+	for i := range once {
+		once[i] = 2
+	}
+	b.waitReceived(once, ids...)
+}
