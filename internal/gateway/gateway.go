@@ -92,6 +92,7 @@ type Gateway struct {
 	// replays is the context of running replays; Shutdown cancels it.
 	replays     context.Context
 	stopReplays context.CancelFunc
+	replaying   sync.Map // ids of the replays this node runs
 
 	sourceCounts *sourceCounts
 	quota        *quotaGate
@@ -115,6 +116,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g := &Gateway{store: s, router: route.New(), catalog: catalog.New(cfg.StrictEventTypes), guard: netguard.Guard{AllowPrivate: cfg.AllowPrivateTargets}, cfg: cfg}
 	g.keys.cache.TTL, g.keys.touched = keyCacheTTL, map[string]time.Time{}
 	g.quota = newQuotaGate(g)
+	g.replays, g.stopReplays = context.WithCancel(context.Background())
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
 	}
@@ -159,7 +161,6 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue, cfg.Observer)
 	g.dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
-	g.replays, g.stopReplays = context.WithCancel(context.Background())
 	if err := g.resumeReplays(ctx); err != nil {
 		g.Shutdown(ctx)
 		return nil, fmt.Errorf("resume replays: %w", err)

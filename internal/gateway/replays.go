@@ -14,10 +14,11 @@ import (
 	"github.com/eventgate/eventgate/internal/store"
 )
 
-// A replay runs in the background on the node that created it, and on
-// every node that starts while it runs: each page's deliveries and the
-// replay's cursor commit together, and only at the cursor they were read
-// at, so nodes that run one replay at once never create a delivery twice.
+// A replay runs in the background on the node that created it, on every
+// node that starts while it runs, and on the leader, which takes over the
+// replays of nodes that died: each page's deliveries and the replay's
+// cursor commit together, and only at the cursor they were read at, so
+// nodes that run one replay at once never create a delivery twice.
 
 const (
 	// replayPage bounds the archived events one step reads.
@@ -123,7 +124,8 @@ func (g *Gateway) ownReplay(ctx context.Context, who auth.Principal, id string) 
 	return r, nil
 }
 
-// resumeReplays runs the replays a stop interrupted.
+// resumeReplays runs the running replays that this node does not run yet:
+// those a stop interrupted, or another node's.
 func (g *Gateway) resumeReplays(ctx context.Context) error {
 	running, err := g.store.RunningReplays(ctx)
 	if err != nil {
@@ -136,9 +138,13 @@ func (g *Gateway) resumeReplays(ctx context.Context) error {
 }
 
 // runReplay works through a replay in the background until it is done,
-// cancelled, or the gateway shuts down.
+// cancelled, or the gateway shuts down, unless this node runs it already.
 func (g *Gateway) runReplay(id string) {
+	if _, running := g.replaying.LoadOrStore(id, true); running {
+		return
+	}
 	g.background.Go(func() {
+		defer g.replaying.Delete(id)
 		ctx := g.replays
 		for ctx.Err() == nil {
 			done, err := g.replayStep(ctx, id)

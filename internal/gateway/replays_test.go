@@ -50,7 +50,8 @@ func newReplayBench(t *testing.T) *replayBench {
 }
 
 func (b *replayBench) start() {
-	g, err := gateway.Start(ctx, b.st, gateway.Config{AllowPrivateTargets: true, SingleNode: true, PollInterval: 20 * time.Millisecond})
+	// A short lease makes the leader's rounds, which take over replays, frequent.
+	g, err := gateway.Start(ctx, b.st, gateway.Config{AllowPrivateTargets: true, SingleNode: true, PollInterval: 20 * time.Millisecond, Lease: 300 * time.Millisecond})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -203,6 +204,25 @@ func TestReplayResumesAfterRestart(t *testing.T) {
 		t.Fatalf("resumed replay progress %+v, want 3 matched, created and delivered", got)
 	}
 	b.waitReceived([]int{2, 2, 2}, ids...)
+}
+
+// TestLeaderTakesOverReplays: a running replay that no node works on (its
+// node died) is run by the leader, without a restart.
+func TestLeaderTakesOverReplays(t *testing.T) {
+	b := newReplayBench(t)
+	sub := b.subscribe(auth.Admin, "")
+	from := now()
+	ids := []string{b.publish("a", `{}`), b.publish("b", `{}`)}
+	b.waitReceived([]int{1, 1}, ids...)
+	at := now()
+	orphan := &event.Replay{ID: event.NewID(event.PrefixReplay), SubscriptionID: sub, From: from, To: at, Status: event.ReplayRunning, CreatedAt: at, UpdatedAt: at}
+	if err := b.st.CreateReplay(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.waitDone(orphan.ID); got.Delivered != 2 {
+		t.Fatalf("taken-over replay progress %+v, want 2 delivered", got)
+	}
+	b.waitReceived([]int{2, 2}, ids...)
 }
 
 // TestReplayScopeAndCancel: partners replay into their own subscriptions
