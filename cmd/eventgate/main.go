@@ -20,6 +20,9 @@ Usage:
   eventgate publish [flags]  publish one event (flags or stdin) or a JSONL file of them to a running gateway
   eventgate subscriptions list, eventgate deliveries list [flags]
                              list a running gateway's subscriptions or deliveries, as a table or --json
+  eventgate replay [flags]   re-deliver archived events of a window to a subscription, with progress
+  eventgate backup --to FILE [--data DIR]     copy the embedded store, also while it serves
+  eventgate restore --from FILE [--data DIR]  put a backup in place (--force replaces a database)
   eventgate version          print the version
 
 Every flag of serve and migrate can also be set in the environment as
@@ -55,6 +58,12 @@ func main() {
 		err = subscriptionsCmd(args)
 	case "deliveries":
 		err = deliveriesCmd(args)
+	case "replay":
+		err = replayCmd(args)
+	case "backup":
+		err = backupCmd(args)
+	case "restore":
+		err = restoreCmd(args)
 	case "version":
 		fmt.Println("eventgate", version)
 	case "help", "-h", "--help":

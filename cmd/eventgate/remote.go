@@ -247,12 +247,16 @@ func subscriptionsCmd(args []string) error {
 	if *asJSON {
 		return printJSON(subs)
 	}
-	return printTable("ID\tNAME\tSTATUS\tURL\tEVENT TYPES\tPARTNER", subs, func(s client.Subscription) []any {
+	return printTable("ID\tNAME\tSTATUS\tCHANNEL\tEVENT TYPES\tPARTNER", subs, func(s client.Subscription) []any {
 		types := strings.Join(s.Filter.EventTypes, ",")
 		if types == "" {
 			types = "*"
 		}
-		return []any{s.ID, s.Name, s.Status, s.Channel.URL, types, orDash(s.PartnerID)}
+		channel := s.Channel.URL // a webhook is best named by where it goes
+		if channel == "" {
+			channel = s.Channel.Type
+		}
+		return []any{s.ID, s.Name, s.Status, channel, types, orDash(s.PartnerID)}
 	})
 }
 

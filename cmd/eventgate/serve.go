@@ -38,6 +38,7 @@ func serve(args []string) error {
 	allowPrivate := fs.Bool("allow-private-targets", false, "let webhooks reach loopback, private and link-local addresses")
 	poll := fs.Duration("poll-interval", time.Second, "how often the store is checked for retries that came due (and, with --database, for changes made through other nodes)")
 	retention := fs.Duration("retention", 720*time.Hour, "delete events older than this whose deliveries are all final, with those deliveries (0: keep forever)")
+	auditRetention := fs.Duration("audit-retention", 2160*time.Hour, "delete audit log entries older than this (0: keep forever)")
 	lease := fs.Duration("lease", 30*time.Second, "advanced: how long a node's claim on work lasts without renewal, i.e. how long other nodes wait before taking a dead node's work over")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	strictTypes := fs.Bool("strict-event-types", false, "refuse events whose type is not in the event type catalog")
@@ -87,6 +88,7 @@ func serve(args []string) error {
 		PollInterval:        *poll,
 		Lease:               *lease,
 		Retention:           *retention,
+		AuditRetention:      *auditRetention,
 		StrictEventTypes:    *strictTypes,
 		PublishRateLimit:    *publishRate,
 		EgressProxy:         egressProxy,

@@ -1,11 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/eventgate/eventgate/internal/event"
 )
 
 // fixture is one partner's world beside another partner and the admin's.
@@ -18,6 +22,7 @@ type fixture struct {
 	subInternal       string
 	keyA, partnerBSub string
 	source            string
+	replay            string // into subA
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -43,7 +48,22 @@ func newFixture(t *testing.T) *fixture {
 	}
 	waitFor(t, "delivery to finish", func() bool { return rc.count() >= 2 })
 	f.source = e.createSource(githubSource).ID
+	var r struct{ ID string }
+	// A window before the fixture's events, so that their deliveries stay as they are.
+	e.must(202, "POST", "/v1/replays", map[string]any{"subscription_id": f.subA, "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}, &r)
+	f.replay = r.ID
 	return f
+}
+
+// runningReplay stores a running replay into subA that no node works on,
+// as one that a stopped node left, so that it can be cancelled.
+func (f *fixture) runningReplay() string {
+	at := time.Now().UTC()
+	r := &event.Replay{ID: event.NewID(event.PrefixReplay), SubscriptionID: f.subA, From: at.Add(-48 * time.Hour), To: at.Add(-24 * time.Hour), Status: event.ReplayRunning, CreatedAt: at, UpdatedAt: at}
+	if err := f.e.st.CreateReplay(context.Background(), r); err != nil {
+		f.e.t.Fatal(err)
+	}
+	return r.ID
 }
 
 // key creates a key and returns its id and secret.
@@ -122,6 +142,11 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/v1/sources/{src}", "", false, false},
 		{"PATCH", "/v1/sources/{src}", `{"name":"renamed"}`, false, false},
 		{"DELETE", "/v1/sources/{new-src}", "", false, false},
+		{"GET", "/v1/audit", "", false, false},
+		{"POST", "/v1/replays", `{"subscription_id":"{sub}","from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}`, false, true},
+		{"GET", "/v1/replays", "", false, true},
+		{"GET", "/v1/replays/{rpl}", "", false, true},
+		{"DELETE", "/v1/replays/{new-rpl}", "", false, true},
 	}
 	covered := map[string]bool{}
 	for _, rt := range routes {
@@ -146,20 +171,22 @@ func TestAccessMatrix(t *testing.T) {
 		},
 		"{new-key}": func() string { id, _ := f.key(`{"scope":"publisher","name":"doomed"}`); return id },
 		"{new-src}": func() string { return f.e.createSource(githubSource).ID },
+		"{new-rpl}": f.runningReplay,
 	}
 	for _, rt := range routes {
 		for _, scope := range []string{"none", "publisher", "partnerB", "partnerA", "admin"} {
-			path := strings.NewReplacer("{evt}", f.evtA, "{sub}", f.subA, "{dlv}", f.dlvA, "{ptn}", f.partnerA, "{src}", f.source).Replace(rt.path)
+			path := strings.NewReplacer("{evt}", f.evtA, "{sub}", f.subA, "{dlv}", f.dlvA, "{ptn}", f.partnerA, "{src}", f.source, "{rpl}", f.replay).Replace(rt.path)
+			body := strings.ReplaceAll(rt.body, "{sub}", f.subA)
 			for placeholder, create := range fresh {
 				if strings.Contains(path, placeholder) {
 					path = strings.Replace(path, placeholder, create(), 1)
 				}
 			}
 			t.Run(fmt.Sprintf("%s %s as %s", rt.method, rt.path, scope), func(t *testing.T) {
-				code, body := f.call(scope, rt.method, path, rt.body)
+				code, body := f.call(scope, rt.method, path, body)
 				allowed := map[string]bool{"admin": true, "publisher": rt.publisher, "partnerA": rt.partnerA}[scope]
 				// Partner B may list (its own things) and use what takes no id, but never A's ids.
-				if scope == "partnerB" && rt.partnerA && !strings.Contains(rt.path, "{") {
+				if scope == "partnerB" && rt.partnerA && !strings.Contains(rt.path, "{") && !strings.Contains(rt.body, "{sub}") {
 					allowed = true
 				}
 				switch {
@@ -194,7 +221,7 @@ func must[T any](v T, err error) T {
 
 func routePattern(path string) string {
 	return strings.NewReplacer("{evt}", "{id}", "{sub}", "{id}", "{dlv}", "{id}", "{ptn}", "{id}", "{src}", "{id}",
-		"{new-sub}", "{id}", "{new-ptn}", "{id}", "{new-key}", "{id}", "{new-src}", "{id}", "order.created", "{name}").Replace(path)
+		"{new-sub}", "{id}", "{new-ptn}", "{id}", "{new-key}", "{id}", "{new-src}", "{id}", "{rpl}", "{id}", "{new-rpl}", "{id}", "order.created", "{name}").Replace(path)
 }
 
 // TestPartnerBoundaryAnswers: what the operations refuse at a partner's

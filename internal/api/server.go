@@ -88,6 +88,13 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("GET", "/v1/sources/{id}", s.getSource, admin)
 	s.handle("PATCH", "/v1/sources/{id}", s.patchSource, admin)
 	s.handle("DELETE", "/v1/sources/{id}", s.deleteSource, admin)
+	s.handle("POST", "/v1/replays", s.createReplay, partners)
+	s.handle("GET", "/v1/replays", s.listReplays, partners)
+	s.handle("GET", "/v1/replays/{id}", s.getReplay, partners)
+	s.handle("DELETE", "/v1/replays/{id}", s.cancelReplay, partners)
+
+	s.handle("GET", "/v1/audit", s.listAudit, admin)
+
 	// Providers' webhooks: the signature is the authentication.
 	s.handle("POST", "/ingest/{id}", s.receive, public)
 	return s

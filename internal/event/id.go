@@ -17,6 +17,8 @@ const (
 	PrefixKey          = "key_"
 	PrefixPartner      = "ptn_"
 	PrefixSource       = "src_"
+	PrefixAudit        = "aud_"
+	PrefixReplay       = "rpl_"
 )
 
 // crockford is the Crockford base32 alphabet: it sorts like the numbers it encodes.

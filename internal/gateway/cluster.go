@@ -199,7 +199,8 @@ func (c *cluster) lead(ctx context.Context) {
 }
 
 // housekeep forgets idempotency keys past their window and, with a
-// retention, events past it whose deliveries are all final.
+// retention, events past it whose deliveries are all final, and audit log
+// entries past theirs; it runs the replays of nodes that died.
 func (c *cluster) housekeep(ctx context.Context, deadline time.Time) {
 	now := time.Now()
 	prune(ctx, deadline, "idempotency keys", func() (int, error) {
@@ -209,6 +210,14 @@ func (c *cluster) housekeep(ctx context.Context, deadline time.Time) {
 		prune(ctx, deadline, "events", func() (int, error) {
 			return c.g.store.DeleteOldEvents(ctx, now.Add(-c.g.cfg.Retention), pruneBatch)
 		})
+	}
+	if c.g.cfg.AuditRetention > 0 {
+		prune(ctx, deadline, "audit log entries", func() (int, error) {
+			return c.g.store.PruneAudit(ctx, now.Add(-c.g.cfg.AuditRetention), pruneBatch)
+		})
+	}
+	if err := c.g.resumeReplays(ctx); err != nil && ctx.Err() == nil {
+		slog.Error("looking for replays that no node runs failed; tried again next round", "err", err)
 	}
 	if now.Sub(c.quotasChecked) >= quotaInterval {
 		c.quotasChecked = now

@@ -154,3 +154,20 @@ func TestLeaderDeletesOldEvents(t *testing.T) {
 		return errors.Is(err, store.ErrNotFound)
 	})
 }
+
+func TestLeaderPrunesTheAuditLog(t *testing.T) {
+	st := sharedStore(t)
+	now := time.Now().UTC()
+	old := &store.AuditEntry{ID: event.NewID(event.PrefixAudit), Time: now.Add(-time.Hour), Action: AuditPartnerCreate, TargetID: "ptn_old"}
+	kept := &store.AuditEntry{ID: event.NewID(event.PrefixAudit), Time: now, Action: AuditPartnerCreate, TargetID: "ptn_new"}
+	for _, e := range []*store.AuditEntry{old, kept} {
+		if err := st.AppendAudit(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startNode(t, st, func(c *Config) { c.SingleNode, c.AuditRetention = true, time.Minute })
+	eventually(t, "the audit entry past its retention being deleted", func() bool {
+		entries, _, err := st.ListAudit(context.Background(), store.AuditQuery{})
+		return err == nil && len(entries) == 1 && entries[0].ID == kept.ID
+	})
+}

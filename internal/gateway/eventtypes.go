@@ -95,18 +95,20 @@ func (g *Gateway) PutEventType(ctx context.Context, who auth.Principal, t *event
 	if err := adminOnly(who); err != nil {
 		return nil, err
 	}
-	if t.Schema == nil {
-		stored, err := g.store.GetEventType(ctx, t.Name)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		if err == nil && hasJSON(stored.Schema) {
-			var p event.Problems
-			p.Add("schema", "is left out, which would remove the type's schema and stop validating its data: send the schema again, send \"schema\": null to remove it, or change only some fields with PATCH")
-			return nil, p.Err()
-		}
+	stored, err := g.store.GetEventType(ctx, t.Name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
 	}
-	return g.storeEventType(ctx, who, t)
+	var old json.RawMessage
+	if err == nil {
+		old = snapshot(stored)
+	}
+	if t.Schema == nil && err == nil && hasJSON(stored.Schema) {
+		var p event.Problems
+		p.Add("schema", "is left out, which would remove the type's schema and stop validating its data: send the schema again, send \"schema\": null to remove it, or change only some fields with PATCH")
+		return nil, p.Err()
+	}
+	return g.storeEventType(ctx, who, t, old)
 }
 
 // eventTypeFields are the fields of a definition that PATCH may change.
@@ -122,6 +124,7 @@ func (g *Gateway) PatchEventType(ctx context.Context, who auth.Principal, name s
 	if err != nil {
 		return nil, err
 	}
+	old := snapshot(t)
 	var p event.Problems
 	for field, value := range patch {
 		if !eventTypeFields[field] {
@@ -155,12 +158,12 @@ func (g *Gateway) PatchEventType(ctx context.Context, who auth.Principal, name s
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	return g.storeEventType(ctx, who, t)
+	return g.storeEventType(ctx, who, t, old)
 }
 
 // storeEventType validates and stores a whole definition, and answers the
-// entry as stored.
-func (g *Gateway) storeEventType(ctx context.Context, who auth.Principal, t *event.EventType) (*CatalogEntry, error) {
+// entry as stored; old is the stored one's snapshot, nil for a new type.
+func (g *Gateway) storeEventType(ctx context.Context, who auth.Principal, t *event.EventType, old json.RawMessage) (*CatalogEntry, error) {
 	if !hasJSON(t.Schema) {
 		t.Schema = nil // an explicit null is stored as none
 	}
@@ -197,6 +200,7 @@ func (g *Gateway) storeEventType(ctx context.Context, who auth.Principal, t *eve
 	if err != nil {
 		return nil, err
 	}
+	g.audit(ctx, who, AuditEventTypePut, t.Name, old, snapshot(stored))
 	return g.entry(who, stored), nil
 }
 
@@ -208,9 +212,14 @@ func (g *Gateway) DeleteEventType(ctx context.Context, who auth.Principal, name 
 	if subs := g.router.Receivers(name); len(subs) > 0 {
 		return fmt.Errorf("%w: event type %s is still received by %d subscription(s), e.g. %s; change their filters first", store.ErrConflict, name, len(subs), subs[0])
 	}
+	stored, err := g.store.GetEventType(ctx, name)
+	if err != nil {
+		return err
+	}
 	if err := g.store.DeleteEventType(ctx, name); err != nil {
 		return err
 	}
+	g.audit(ctx, who, AuditEventTypeDelete, name, snapshot(stored), nil)
 	g.catalog.Remove(name)
 	return nil
 }

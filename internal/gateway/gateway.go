@@ -46,6 +46,8 @@ type Config struct {
 	// Retention, when set, deletes events older than that whose deliveries
 	// are all final, with those deliveries and their attempts.
 	Retention time.Duration
+	// AuditRetention, when set, deletes audit log entries older than that.
+	AuditRetention time.Duration
 	// PublishRateLimit bounds the events per second one API key may
 	// publish (burst: two seconds' worth); 0 means no limit.
 	PublishRateLimit float64
@@ -89,6 +91,10 @@ type Gateway struct {
 	// background is work started off a request's path; Shutdown waits for
 	// it, so that nothing writes to the store once the gateway has stopped.
 	background sync.WaitGroup
+	// replays is the context of running replays; Shutdown cancels it.
+	replays     context.Context
+	stopReplays context.CancelFunc
+	replaying   sync.Map // ids of the replays this node runs
 
 	sourceCounts *sourceCounts
 	quota        *quotaGate
@@ -113,6 +119,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g.channels = channel.Env{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}
 	g.keys.cache.TTL, g.keys.touched = keyCacheTTL, map[string]time.Time{}
 	g.quota = newQuotaGate(g)
+	g.replays, g.stopReplays = context.WithCancel(context.Background())
 	if err := g.bootstrapAdminKey(ctx); err != nil {
 		return nil, err
 	}
@@ -157,6 +164,10 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue, cfg.Observer)
 	g.dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
+	if err := g.resumeReplays(ctx); err != nil {
+		g.Shutdown(ctx)
+		return nil, fmt.Errorf("resume replays: %w", err)
+	}
 	return g, nil
 }
 
@@ -166,6 +177,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 // again after its lease. The store stays open. Calling it again does nothing.
 func (g *Gateway) Shutdown(ctx context.Context) {
 	g.stopped.Do(func() {
+		g.stopReplays()
 		g.cluster.close(ctx)
 		g.ingest.Close(ctx)
 		g.dispatch.Shutdown(ctx)
@@ -278,6 +290,7 @@ func (g *Gateway) CreateSubscription(ctx context.Context, who auth.Principal, s 
 	if err := g.store.CreateSubscription(ctx, s); err != nil {
 		return err
 	}
+	g.audit(ctx, who, AuditSubscriptionCreate, s.ID, nil, snapshot(s))
 	return g.router.Set(s)
 }
 
@@ -301,10 +314,14 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, who auth.Principal, id
 	if err != nil {
 		return nil, err
 	}
-	before, partnerID := s.Filter.EventTypes, s.PartnerID
+	before, partnerID, old := s.Filter.EventTypes, s.PartnerID, snapshot(s)
 	edit(s)
 	s.ID, s.PartnerID = id, partnerID // neither is the caller's to change
-	return s, g.updateSubscription(ctx, s, before)
+	if err := g.updateSubscription(ctx, s, before); err != nil {
+		return nil, err
+	}
+	g.audit(ctx, who, AuditSubscriptionUpdate, id, old, snapshot(s))
+	return s, nil
 }
 
 // updateSubscription stores a changed subscription (a copy of the stored
@@ -370,7 +387,8 @@ func (g *Gateway) validate(s *event.Subscription) error {
 
 // DeleteSubscription removes a subscription and everything it was owed.
 func (g *Gateway) DeleteSubscription(ctx context.Context, who auth.Principal, id string) error {
-	if _, err := g.ownSubscription(ctx, who, id); err != nil {
+	s, err := g.ownSubscription(ctx, who, id)
+	if err != nil {
 		return err
 	}
 	g.routing.Lock()
@@ -380,15 +398,22 @@ func (g *Gateway) DeleteSubscription(ctx context.Context, who auth.Principal, id
 		g.reload(id)
 		return err
 	}
+	g.audit(ctx, who, AuditSubscriptionDelete, id, snapshot(s), nil)
 	return nil
 }
 
 // SetStatus pauses, resumes or disables a subscription who may touch.
 func (g *Gateway) SetStatus(ctx context.Context, who auth.Principal, id string, status event.SubscriptionStatus, reason string) (*event.Subscription, error) {
-	if _, err := g.ownSubscription(ctx, who, id); err != nil {
+	old, err := g.ownSubscription(ctx, who, id)
+	if err != nil {
 		return nil, err
 	}
-	return g.setStatus(ctx, id, status, reason)
+	s, err := g.setStatus(ctx, id, status, reason)
+	if err != nil {
+		return nil, err
+	}
+	g.audit(ctx, who, AuditSubscriptionStatus, id, snapshot(old), snapshot(s))
+	return s, nil
 }
 
 // setStatus pauses, resumes or disables a subscription, for the gateway's own work.
@@ -413,6 +438,7 @@ func (g *Gateway) RotateSecret(ctx context.Context, who auth.Principal, id strin
 	if err != nil {
 		return nil, err
 	}
+	old := snapshot(s)
 	now := time.Now().UTC()
 	until := now.Add(g.cfg.RotationOverlap)
 	kept := []event.Secret{{Value: sign.NewSecret()}}
@@ -425,19 +451,26 @@ func (g *Gateway) RotateSecret(ctx context.Context, who auth.Principal, id strin
 		}
 	}
 	s.Secrets = kept
-	return s, g.updateSubscription(ctx, s, s.Filter.EventTypes)
+	if err := g.updateSubscription(ctx, s, s.Filter.EventTypes); err != nil {
+		return nil, err
+	}
+	g.audit(ctx, who, AuditSubscriptionRotate, id, old, snapshot(s))
+	return s, nil
 }
 
 // Retry sends one delivery who may touch again, with a fresh retry budget.
 func (g *Gateway) Retry(ctx context.Context, who auth.Principal, id string) (*event.Delivery, error) {
-	if _, err := g.ownDelivery(ctx, who, id); err != nil {
+	old, err := g.ownDelivery(ctx, who, id)
+	if err != nil {
 		return nil, err
 	}
 	d, err := g.store.RetryDelivery(ctx, id, time.Now().UTC())
-	if err == nil {
-		g.dispatch.Poke()
+	if err != nil {
+		return nil, err
 	}
-	return d, err
+	g.dispatch.Poke()
+	g.audit(ctx, who, AuditDeliveryRetry, id, snapshot(old), snapshot(d))
+	return d, nil
 }
 
 // Redrive sends every dead delivery of a subscription again.
@@ -446,10 +479,14 @@ func (g *Gateway) Redrive(ctx context.Context, who auth.Principal, subscriptionI
 		return 0, err
 	}
 	n, err := g.store.Redrive(ctx, subscriptionID, time.Now().UTC())
-	if err == nil && n > 0 {
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
 		g.dispatch.Poke()
 	}
-	return n, err
+	g.audit(ctx, who, AuditSubscriptionRedrive, subscriptionID, nil, snapshot(map[string]int{"redriven": n}))
+	return n, nil
 }
 
 // endpointGone disables a subscription whose endpoint answered 410 Gone.

@@ -27,7 +27,11 @@ func (g *Gateway) CreatePartner(ctx context.Context, who auth.Principal, p *even
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return g.storeGrant(p, func() error { return g.store.CreatePartner(ctx, p) })
+	if err := g.storeGrant(p, func() error { return g.store.CreatePartner(ctx, p) }); err != nil {
+		return err
+	}
+	g.audit(ctx, who, AuditPartnerCreate, p.ID, nil, snapshot(p))
+	return nil
 }
 
 // storeGrant writes a partner and routes by its grant under the routing
@@ -68,6 +72,7 @@ func (g *Gateway) UpdatePartner(ctx context.Context, who auth.Principal, id stri
 	if err != nil {
 		return nil, err
 	}
+	old := snapshot(p)
 	edit(p)
 	p.ID, p.UpdatedAt = id, time.Now().UTC()
 	p.ApplyDefaults()
@@ -77,6 +82,7 @@ func (g *Gateway) UpdatePartner(ctx context.Context, who auth.Principal, id stri
 	if err := g.storeGrant(p, func() error { return g.store.UpdatePartner(ctx, p) }); err != nil {
 		return nil, err
 	}
+	g.audit(ctx, who, AuditPartnerUpdate, id, old, snapshot(p))
 	// A changed quota takes effect now, not at the leader's next check.
 	g.quota.forget(p.ID)
 	return p, g.enforceQuota(ctx, p, time.Now())
@@ -88,9 +94,14 @@ func (g *Gateway) DeletePartner(ctx context.Context, who auth.Principal, id stri
 	if err := adminOnly(who); err != nil {
 		return err
 	}
+	p, err := g.store.GetPartner(ctx, id)
+	if err != nil {
+		return err
+	}
 	if err := g.store.DeletePartner(ctx, id, time.Now().UTC()); err != nil {
 		return err
 	}
+	g.audit(ctx, who, AuditPartnerDelete, id, snapshot(p), nil)
 	g.keys.cache.Forget()
 	return g.reloadSubscriptions(ctx)
 }
@@ -278,7 +289,11 @@ func (g *Gateway) CreateKey(ctx context.Context, who auth.Principal, req KeyRequ
 	}
 	secret, key := auth.NewKey(req.Scope, req.Name)
 	key.PartnerID, key.PublishTypes, key.ExpiresAt = req.PartnerID, req.PublishTypes, req.ExpiresAt
-	return secret, key, g.store.CreateKey(ctx, key)
+	if err := g.store.CreateKey(ctx, key); err != nil {
+		return "", nil, err
+	}
+	g.audit(ctx, who, AuditKeyCreate, key.ID, nil, snapshot(key))
+	return secret, key, nil
 }
 
 // ListKeys answers a page of keys, never their secrets.
@@ -305,6 +320,7 @@ func (g *Gateway) RevokeKey(ctx context.Context, who auth.Principal, id string) 
 	if err := g.store.RevokeKey(ctx, id, "", time.Now().UTC()); err != nil {
 		return err
 	}
+	g.audit(ctx, who, AuditKeyRevoke, id, nil, nil)
 	g.keys.cache.Forget()
 	return nil
 }

@@ -29,7 +29,11 @@ func (g *Gateway) CreateSource(ctx context.Context, who auth.Principal, s *sourc
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	return g.store.CreateSource(ctx, s)
+	if err := g.store.CreateSource(ctx, s); err != nil {
+		return err
+	}
+	g.audit(ctx, who, AuditSourceCreate, s.ID, nil, snapshot(s))
+	return nil
 }
 
 // SourceChange is a change to a source; nil fields stay as they are.
@@ -73,6 +77,7 @@ func (g *Gateway) UpdateSource(ctx context.Context, who auth.Principal, id strin
 	if err != nil {
 		return nil, err
 	}
+	old := snapshot(src)
 	now := time.Now()
 	var p event.Problems
 	if c.Name != nil {
@@ -123,6 +128,7 @@ func (g *Gateway) UpdateSource(ctx context.Context, who auth.Principal, id strin
 	if err := g.store.UpdateSource(ctx, src); err != nil {
 		return nil, err
 	}
+	g.audit(ctx, who, AuditSourceUpdate, id, old, snapshot(src))
 	src.Counts = src.Counts.Plus(g.sourceCounts.unwritten(id))
 	return src, nil
 }
@@ -221,7 +227,15 @@ func (g *Gateway) DeleteSource(ctx context.Context, who auth.Principal, id strin
 	if err := adminOnly(who); err != nil {
 		return err
 	}
-	return g.store.DeleteSource(ctx, id)
+	src, err := g.store.GetSource(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := g.store.DeleteSource(ctx, id); err != nil {
+		return err
+	}
+	g.audit(ctx, who, AuditSourceDelete, id, snapshot(src), nil)
+	return nil
 }
 
 // GetSource returns a source with its counters up to this moment.

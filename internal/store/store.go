@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -35,6 +36,8 @@ type Store interface {
 	Cluster
 	Retention
 	Sources
+	Audit
+	Replays
 	// Close releases the store; pending writes have been committed by then.
 	Close() error
 }
@@ -193,6 +196,78 @@ type Sources interface {
 	AddSourceCounts(ctx context.Context, id string, c source.Counts) error
 }
 
+// Audit is the log of changes made through the control plane: who made
+// which, and what the target was before and after.
+type Audit interface {
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit lists entries newest first; the query's fields narrow it.
+	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditEntry, string, error)
+	// PruneAudit deletes entries made before before.
+	PruneAudit(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// AuditEntry is one change: who (the key and its role), what (the action
+// and its target), and the target before and after as JSON with secrets
+// redacted (null when it did not exist before, or no longer after).
+type AuditEntry struct {
+	ID             string          `json:"id"`
+	Time           time.Time       `json:"time"`
+	ActorKeyID     string          `json:"actor_key_id"`
+	ActorRole      string          `json:"actor_role"`
+	ActorPartnerID string          `json:"actor_partner_id,omitempty"`
+	Action         string          `json:"action"`
+	TargetID       string          `json:"target_id"`
+	Before         json.RawMessage `json:"before"`
+	After          json.RawMessage `json:"after"`
+}
+
+// Replays re-deliver archived events. A replay walks the events it covers
+// page by page in the order they were stored; each page's deliveries and
+// the replay's new position commit together, so a replay resumes after a
+// restart without skipping or repeating an event.
+type Replays interface {
+	// CreateReplay stores a running replay; it covers the events stored
+	// until now (the store sets UpTo).
+	CreateReplay(ctx context.Context, r *event.Replay) error
+	// GetReplay reads a replay with its deliveries' counts.
+	GetReplay(ctx context.Context, id string) (*event.Replay, error)
+	// ListReplays lists newest first; PartnerID narrows to its subscriptions'.
+	ListReplays(ctx context.Context, q ReplayQuery) ([]*event.Replay, string, error)
+	// RunningReplays lists the replays still running, to resume them.
+	RunningReplays(ctx context.Context) ([]*event.Replay, error)
+	// ReplayPage reads up to limit events after r's cursor that r covers
+	// and that were received within its window.
+	ReplayPage(ctx context.Context, r *event.Replay, limit int) ([]Archived, error)
+	// AdvanceReplay stores deliveries (pending, or parked while the
+	// subscription is not active) for r and moves its cursor to cursor,
+	// adding matched; done finishes it. It returns ErrConflict, storing
+	// nothing, unless r is still running at the cursor it was read with.
+	AdvanceReplay(ctx context.Context, r *event.Replay, cursor int64, matched int, deliveries []*event.Delivery, done bool, now time.Time) error
+	// CancelReplay stops a running replay; ErrConflict if it is not running.
+	CancelReplay(ctx context.Context, id string, now time.Time) error
+}
+
+// Archived is an archived event as a replay reads it.
+type Archived struct {
+	Seq      int64 // the store's position, for the replay's cursor
+	ID, Type string
+	Envelope []byte
+}
+
+// ReplayQuery filters a list of replays.
+type ReplayQuery struct {
+	Page
+	PartnerID string
+}
+
+// AuditQuery filters a list of audit entries.
+type AuditQuery struct {
+	Page
+	ActorKeyID string
+	TargetID   string
+	Action     string
+}
+
 // Page asks for one page of a list, newest first.
 type Page struct {
 	Limit int    // how many at most; the store caps it at MaxLimit
@@ -307,17 +382,18 @@ type Outcome struct {
 }
 
 // Key is an API key as stored: never the secret, only its hash.
+// Its JSON (the audit log's) leaves the hash out.
 type Key struct {
-	ID        string
-	Name      string
-	Scope     string
-	Prefix    string // the first characters of the secret, to recognise it
-	Hash      []byte
-	PartnerID string // the partner a partner-scoped key acts for
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Scope     string `json:"scope"`
+	Prefix    string `json:"prefix"` // the first characters of the secret, to recognise it
+	Hash      []byte `json:"-"`
+	PartnerID string `json:"partner_id,omitempty"` // the partner a partner-scoped key acts for
 	// PublishTypes are globs of the event types the key may publish;
 	// empty means every type (admin keys) or none (other scopes).
-	PublishTypes []string
-	CreatedAt    time.Time
-	LastUsedAt   *time.Time
-	ExpiresAt    *time.Time
+	PublishTypes []string   `json:"publish_types,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	LastUsedAt   *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
 }

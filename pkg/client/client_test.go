@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -399,5 +400,46 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 	never, tr := newClient(t, url, client.WithRetries(0, time.Minute))
 	if _, err := never.Publish(ctx, ev, ""); !errors.As(err, &apiErr) || apiErr.Status != http.StatusTooManyRequests || tr.sent.Load() != 1 {
 		t.Fatalf("without retries: %v after %d requests", err, tr.sent.Load())
+	}
+}
+
+func TestReplaysAndAudit(t *testing.T) {
+	ctx := context.Background()
+	c, _ := newClient(t, gatewayURL(t))
+	var received atomic.Int64
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { received.Add(1) }))
+	t.Cleanup(receiver.Close)
+	from := time.Now().Add(-time.Second)
+	for i := range 3 {
+		must[*client.Published](t)(c.Publish(ctx, client.EventInput{Type: "order.created", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}, ""))
+	}
+	// Subscribed after the events: only a replay brings them.
+	sub := must[*client.Subscription](t)(c.CreateSubscription(ctx, client.SubscriptionInput{Name: "late", Channel: client.Channel{Type: "webhook", URL: receiver.URL}}))
+
+	r := must[*client.Replay](t)(c.CreateReplay(ctx, client.ReplayInput{SubscriptionID: sub.ID, From: from, To: time.Now().Add(time.Second)}))
+	waitFor(t, "the replay to deliver the 3 archived events", func() bool {
+		r = must[*client.Replay](t)(c.GetReplay(ctx, r.ID))
+		return !r.Running()
+	})
+	if r.Status != "done" || r.Matched != 3 || r.Delivered != 3 || received.Load() != 3 {
+		t.Fatalf("replay %+v, receiver got %d", r, received.Load())
+	}
+	var listed []string
+	for replay, err := range c.AllReplays(ctx, client.ListOptions{}) {
+		listed = append(listed, must[string](t)(replay.ID, err))
+	}
+	if !slices.Equal(listed, []string{r.ID}) {
+		t.Fatalf("replays listed %v, want %s", listed, r.ID)
+	}
+	if _, err := c.CancelReplay(ctx, r.ID); err == nil {
+		t.Fatal("cancelling a finished replay succeeded, want 409")
+	}
+
+	var actions []string
+	for entry, err := range c.AllAudit(ctx, client.AuditQuery{Target: sub.ID}) {
+		actions = append(actions, must[client.AuditEntry](t)(entry, err).Action)
+	}
+	if !slices.Contains(actions, "subscription.create") {
+		t.Fatalf("audit entries for %s: %v, want its creation", sub.ID, actions)
 	}
 }

@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 		"Retention":              testRetention,
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
+		"Audit":                  testAudit,
+		"Replays":                testReplays,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
