@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		"Retention":              testRetention,
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
+		"Health":                 testHealth,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
