@@ -7,6 +7,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"iter"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -111,9 +112,21 @@ type Stored struct {
 // Publish routes and durably stores entries, returning once they are
 // committed, with what each came to.
 func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]Stored, error) {
+	began := time.Now()
 	stored, err := in.publish(ctx, entries)
-	in.obs.Published(observe.Publish{Events: len(entries), Err: err})
+	in.obs.Published(observe.Publish{Events: len(entries), Types: entryTypes(entries), Latency: time.Since(began), Err: err})
 	return stored, err
+}
+
+// entryTypes yields the entries' event types.
+func entryTypes(entries []Entry) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, e := range entries {
+			if !yield(e.Event.Type) {
+				return
+			}
+		}
+	}
 }
 
 func (in *Ingester) publish(ctx context.Context, entries []Entry) ([]Stored, error) {

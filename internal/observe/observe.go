@@ -6,6 +6,7 @@
 package observe
 
 import (
+	"iter"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -34,8 +35,11 @@ type Observer interface {
 
 // Publish is the outcome of one publish request.
 type Publish struct {
-	Events int   // in the request
-	Err    error // nil: committed and acknowledged
+	Events int // in the request
+	// Types yields each event's type, for an observer that counts by type.
+	Types   iter.Seq[string]
+	Latency time.Duration // from the call to the answer
+	Err     error         // nil: committed and acknowledged
 }
 
 // Commit is one group commit: many publish requests in one transaction.
