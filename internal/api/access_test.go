@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/metrics"
 )
 
 // fixture is one partner's world beside another partner and the admin's.
@@ -21,7 +24,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	e := newEnv(t)
+	e := newEnv(t, func(c *gateway.Config) { c.Metrics = metrics.New(metrics.Options{}).Handler() })
 	rc := newReceiver(t, nil)
 	f := &fixture{e: e, rc: rc, keys: map[string]string{"admin": adminKey}}
 	var a, b struct{ ID string }
@@ -122,6 +125,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/v1/sources/{src}", "", false, false},
 		{"PATCH", "/v1/sources/{src}", `{"name":"renamed"}`, false, false},
 		{"DELETE", "/v1/sources/{new-src}", "", false, false},
+		{"GET", "/metrics", "", false, false},
 	}
 	covered := map[string]bool{}
 	for _, rt := range routes {
