@@ -19,6 +19,7 @@ import (
 	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/metrics"
 	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/tracing"
 )
 
 // A graceful stop exits within 10 s of SIGTERM (the README says so). Its
@@ -77,6 +78,18 @@ func serve(args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := stopTracing(flush); err != nil {
+			slog.Warn("sending the last spans", "err", err)
+		}
+	}()
 
 	st, singleNode, err := openStore(ctx, *data, databaseURL(*database))
 	if err != nil {

@@ -96,6 +96,8 @@ type Entry struct {
 	// (an API key id): a repeat by another publisher is refused.
 	ClientID  bool
 	Publisher string
+	// TraceParent is the publish's W3C traceparent, for the deliveries' traces.
+	TraceParent string
 }
 
 // Stored is what publishing one entry came to.
@@ -181,7 +183,7 @@ func (in *Ingester) prepare(e Entry) (*store.Append, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID}
+	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID, TraceParent: e.TraceParent}
 	if e.ClientID {
 		a.Publisher = e.Publisher
 	}
@@ -259,7 +261,7 @@ func (in *Ingester) commit(group []*request, n int) {
 		for _, d := range a.Deliveries {
 			jobs = append(jobs, &store.Job{
 				DeliveryID: d.ID, EventID: d.EventID, SubscriptionID: d.SubscriptionID,
-				Envelope: a.Envelope, CycleStart: d.CreatedAt,
+				Envelope: a.Envelope, TraceParent: a.TraceParent, CycleStart: d.CreatedAt,
 			})
 		}
 	}

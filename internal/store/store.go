@@ -295,8 +295,11 @@ type Append struct {
 	// the same Publisher is a duplicate, by another one IDTaken.
 	ClientID bool
 	// Publisher is who supplied a ClientID (an API key id); "" without one.
-	Publisher  string
-	Deliveries []*event.Delivery
+	Publisher string
+	// TraceParent is the W3C traceparent of the publish, stored beside
+	// the envelope for the deliveries' traces; "" without tracing.
+	TraceParent string
+	Deliveries  []*event.Delivery
 	// DuplicateOf is set by the store when the event was stored before.
 	DuplicateOf string
 	// IDTaken is set by the store when ClientID's id belongs to an event
@@ -321,6 +324,7 @@ type Job struct {
 	EventID        string
 	SubscriptionID string
 	Envelope       []byte
+	TraceParent    string // the event's (Append.TraceParent)
 	// Attempts so far, in all cycles; CycleAttempts and CycleStart are the
 	// current retry cycle's, which a retry or redrive starts anew.
 	Attempts      int

@@ -38,3 +38,25 @@ func testHealth(t *testing.T, s store.Store) {
 		t.Fatalf("DeliveryStats = %+v; want 2 waiting since %v, 1 dead", stats, oldest)
 	}
 }
+
+// testTraceParent: an event's traceparent comes back with the jobs of its
+// deliveries, and stays out of its envelope.
+func testTraceParent(t *testing.T, s store.Store) {
+	sub := newSubscription(t, s, "a")
+	now := time.Now()
+	lease := store.Lease{Owner: "n", Until: now.Add(time.Minute)}
+	const traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	traced := newAppend("order.created", sub)
+	traced.TraceParent = traceParent
+	untraced := newAppend("order.created", sub)
+	if err := s.AppendEvents(ctx, lease, []*store.Append{traced, untraced}); err != nil {
+		t.Fatal(err)
+	}
+	jobs := claimIDs(t, s, lease, now.Add(2*time.Minute)) // after the lease ran out
+	if j := jobs[traced.Deliveries[0].ID]; j == nil || j.TraceParent != traceParent || string(j.Envelope) != string(traced.Envelope) {
+		t.Fatalf("job of the traced event: %+v, want traceparent %s and the envelope as appended", j, traceParent)
+	}
+	if j := jobs[untraced.Deliveries[0].ID]; j == nil || j.TraceParent != "" {
+		t.Fatalf("job of the untraced event: %+v, want no traceparent", j)
+	}
+}

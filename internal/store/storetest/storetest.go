@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
 		"Health":                 testHealth,
+		"TraceParent":            testTraceParent,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
