@@ -84,7 +84,7 @@ func serve(args []string) error {
 		return err
 	}
 	defer func() {
-		flush, cancel := context.WithTimeout(context.Background(), time.Second)
+		flush, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond) // within the 2 s left after gatewayBudget
 		defer cancel()
 		if err := stopTracing(flush); err != nil {
 			slog.Warn("sending the last spans", "err", err)

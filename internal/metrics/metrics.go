@@ -59,6 +59,7 @@ type Metrics struct {
 	attempts        *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
 	attemptLatency  *prometheus.HistogramVec
+	channels        sync.Map               // channel kind -> *channelSeries
 	subAttempts     *prometheus.CounterVec // nil unless PerSubscription
 	settleLatency   prometheus.Histogram
 	settleFailures  prometheus.Counter
@@ -136,15 +137,44 @@ func (m *Metrics) Committed(c observe.Commit) {
 func (m *Metrics) Claimed(c observe.Claim) { m.claimLatency.Observe(c.Latency.Seconds()) }
 
 func (m *Metrics) Attempted(a observe.Attempt) {
-	outcome := string(a.Outcome)
-	m.attempts.WithLabelValues(a.Channel, outcome).Inc()
-	m.attemptLatency.WithLabelValues(a.Channel).Observe(a.Latency.Seconds())
-	if a.Outcome == event.Succeeded || a.Outcome == event.Dead {
-		m.deliveries.WithLabelValues(a.Channel, outcome).Inc()
+	c := m.channel(a.Channel)
+	c.latency.Observe(a.Latency.Seconds())
+	if counter := c.attempts[a.Outcome]; counter != nil {
+		counter.Inc()
+	}
+	if counter := c.deliveries[a.Outcome]; counter != nil {
+		counter.Inc()
 	}
 	if m.subAttempts != nil {
-		m.subAttempts.WithLabelValues(a.SubscriptionID, outcome).Inc()
+		m.subAttempts.WithLabelValues(a.SubscriptionID, string(a.Outcome)).Inc()
 	}
+}
+
+// channelSeries are one channel kind's attempt series, looked up once:
+// hashing label values on every attempt would cost more than counting.
+type channelSeries struct {
+	attempts   map[event.DeliveryStatus]prometheus.Counter
+	deliveries map[event.DeliveryStatus]prometheus.Counter // final outcomes only
+	latency    prometheus.Observer
+}
+
+func (m *Metrics) channel(kind string) *channelSeries {
+	if c, ok := m.channels.Load(kind); ok {
+		return c.(*channelSeries)
+	}
+	c := &channelSeries{
+		attempts:   map[event.DeliveryStatus]prometheus.Counter{},
+		deliveries: map[event.DeliveryStatus]prometheus.Counter{},
+		latency:    m.attemptLatency.WithLabelValues(kind),
+	}
+	for _, outcome := range []event.DeliveryStatus{event.Succeeded, event.Failed, event.Dead} {
+		c.attempts[outcome] = m.attempts.WithLabelValues(kind, string(outcome))
+	}
+	for _, outcome := range []event.DeliveryStatus{event.Succeeded, event.Dead} {
+		c.deliveries[outcome] = m.deliveries.WithLabelValues(kind, string(outcome))
+	}
+	stored, _ := m.channels.LoadOrStore(kind, c)
+	return stored.(*channelSeries)
 }
 
 func (m *Metrics) Settled(s observe.Settle) {
