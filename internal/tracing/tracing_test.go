@@ -78,4 +78,3 @@ func TestSetupExportsOverOTLPHTTP(t *testing.T) {
 		t.Fatalf("exported service %q, spans %v; want eventgate's publish span in trace %s", service, spans, traceID)
 	}
 }
-
