@@ -7,7 +7,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"iter"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -116,19 +115,8 @@ type Stored struct {
 func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]Stored, error) {
 	began := time.Now()
 	stored, err := in.publish(ctx, entries)
-	in.obs.Published(observe.Publish{Events: len(entries), Types: entryTypes(entries), Latency: time.Since(began), Err: err})
+	in.obs.Published(observe.Publish{Events: len(entries), Type: func(i int) string { return entries[i].Event.Type }, Latency: time.Since(began), Err: err})
 	return stored, err
-}
-
-// entryTypes yields the entries' event types.
-func entryTypes(entries []Entry) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for _, e := range entries {
-			if !yield(e.Event.Type) {
-				return
-			}
-		}
-	}
 }
 
 func (in *Ingester) publish(ctx context.Context, entries []Entry) ([]Stored, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +24,7 @@ func (fixedStats) DeliveryStats(context.Context) (store.DeliveryStats, error) {
 // serves, and the guide names every one.
 func TestDocsNameOnlyMetricsThatExist(t *testing.T) {
 	m := New(Options{Stats: fixedStats{}, PerSubscription: true})
-	m.Published(observe.Publish{Events: 1, Types: slices.Values([]string{"order.created"})})
+	m.Published(observe.Publish{Events: 1, Type: func(int) string { return "order.created" }})
 	m.Attempted(observe.Attempt{Channel: "webhook", Outcome: event.Succeeded})
 	m.SourceRejected(observe.SourceRejection{SourceID: "src_1"})
 	m.Committed(observe.Commit{Err: errors.New("x")})

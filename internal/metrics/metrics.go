@@ -9,6 +9,7 @@
 package metrics
 
 import (
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -59,8 +60,8 @@ type Metrics struct {
 	attempts        *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
 	attemptLatency  *prometheus.HistogramVec
-	channels        sync.Map               // channel kind -> *channelSeries
-	subAttempts     *prometheus.CounterVec // nil unless PerSubscription
+	channels        seriesMap[*channelSeries] // by channel kind
+	subAttempts     *prometheus.CounterVec    // nil unless PerSubscription
 	settleLatency   prometheus.Histogram
 	settleFailures  prometheus.Counter
 	sourceRejection *prometheus.CounterVec
@@ -113,16 +114,17 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 func (m *Metrics) Published(p observe.Publish) {
-	outcome := "accepted"
-	if p.Err != nil {
-		outcome = "failed"
-	}
 	m.publishLatency.Observe(p.Latency.Seconds())
-	if p.Types == nil {
+	if p.Type == nil {
 		return
 	}
-	for t := range p.Types {
-		m.published.WithLabelValues(m.types.label(t), outcome).Inc()
+	for i := range p.Events {
+		c := m.types.of(p.Type(i), m.published)
+		if p.Err != nil {
+			c.failed.Inc()
+		} else {
+			c.accepted.Inc()
+		}
 	}
 }
 
@@ -159,22 +161,58 @@ type channelSeries struct {
 }
 
 func (m *Metrics) channel(kind string) *channelSeries {
-	if c, ok := m.channels.Load(kind); ok {
-		return c.(*channelSeries)
+	if c, ok := m.channels.get(kind); ok {
+		return c
 	}
-	c := &channelSeries{
-		attempts:   map[event.DeliveryStatus]prometheus.Counter{},
-		deliveries: map[event.DeliveryStatus]prometheus.Counter{},
-		latency:    m.attemptLatency.WithLabelValues(kind),
+	return m.channels.add(kind, func() *channelSeries {
+		c := &channelSeries{
+			attempts:   map[event.DeliveryStatus]prometheus.Counter{},
+			deliveries: map[event.DeliveryStatus]prometheus.Counter{},
+			latency:    m.attemptLatency.WithLabelValues(kind),
+		}
+		for _, outcome := range []event.DeliveryStatus{event.Succeeded, event.Failed, event.Dead} {
+			c.attempts[outcome] = m.attempts.WithLabelValues(kind, string(outcome))
+		}
+		for _, outcome := range []event.DeliveryStatus{event.Succeeded, event.Dead} {
+			c.deliveries[outcome] = m.deliveries.WithLabelValues(kind, string(outcome))
+		}
+		return c
+	})
+}
+
+// seriesMap finds series by a label value without a lock: readers load an
+// immutable map; the rare additions copy it. (A sync.Map would box each
+// string key it is asked for, an allocation per event.)
+type seriesMap[S any] struct {
+	m  atomic.Pointer[map[string]S]
+	mu sync.Mutex // serialises additions
+}
+
+func (sm *seriesMap[S]) get(key string) (S, bool) {
+	var zero S
+	m := sm.m.Load()
+	if m == nil {
+		return zero, false
 	}
-	for _, outcome := range []event.DeliveryStatus{event.Succeeded, event.Failed, event.Dead} {
-		c.attempts[outcome] = m.attempts.WithLabelValues(kind, string(outcome))
+	s, ok := (*m)[key]
+	return s, ok
+}
+
+// add returns key's series, made by make when key has none yet.
+func (sm *seriesMap[S]) add(key string, make func() S) S {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if s, ok := sm.get(key); ok {
+		return s
 	}
-	for _, outcome := range []event.DeliveryStatus{event.Succeeded, event.Dead} {
-		c.deliveries[outcome] = m.deliveries.WithLabelValues(kind, string(outcome))
+	next := map[string]S{}
+	if m := sm.m.Load(); m != nil {
+		maps.Copy(next, *m)
 	}
-	stored, _ := m.channels.LoadOrStore(kind, c)
-	return stored.(*channelSeries)
+	s := make()
+	next[key] = s
+	sm.m.Store(&next)
+	return s
 }
 
 func (m *Metrics) Settled(s observe.Settle) {
@@ -188,33 +226,49 @@ func (m *Metrics) SourceRejected(r observe.SourceRejection) {
 	m.sourceRejection.WithLabelValues(r.SourceID).Inc()
 }
 
-// typeLabels gives catalog types series of their own, up to max of them.
+// typeLabels gives catalog types series of their own, up to max of them,
+// and finds a type's series with one lookup, without a lock.
 type typeLabels struct {
-	known atomic.Pointer[func(string) bool]
-	max   int
-	seen  sync.Map   // type -> struct{}: those with series
-	mu    sync.Mutex // taken only to admit a new type
-	n     int        // types in seen
+	known  atomic.Pointer[func(string) bool]
+	max    int
+	series seriesMap[*typeSeries] // by type; OtherType for the rest
+
+	mu       sync.Mutex // taken only for types not yet in series
+	admitted map[string]struct{}
 }
 
-func (l *typeLabels) label(t string) string {
-	if _, ok := l.seen.Load(t); ok {
-		return t
+// typeSeries are one type label's publish counters.
+type typeSeries struct{ accepted, failed prometheus.Counter }
+
+func (l *typeLabels) of(t string, published *prometheus.CounterVec) *typeSeries {
+	if s, ok := l.series.get(t); ok {
+		return s
 	}
+	label := l.label(t)
+	s := l.series.add(label, func() *typeSeries {
+		return &typeSeries{published.WithLabelValues(label, "accepted"), published.WithLabelValues(label, "failed")}
+	})
+	return s // under its label: a type counted as other is not added, so the map keeps to the cap
+}
+
+// label is t, or OtherType for a type outside the catalog or past the cap.
+func (l *typeLabels) label(t string) string {
 	known := l.known.Load()
 	if known == nil || !(*known)(t) {
 		return OtherType
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.seen.Load(t); ok {
+	if _, ok := l.admitted[t]; ok {
 		return t
 	}
-	if l.n >= l.max {
+	if len(l.admitted) >= l.max {
 		return OtherType
 	}
-	l.seen.Store(t, struct{}{})
-	l.n++
+	if l.admitted == nil {
+		l.admitted = map[string]struct{}{}
+	}
+	l.admitted[t] = struct{}{}
 	return t
 }
 

@@ -6,7 +6,6 @@
 package observe
 
 import (
-	"iter"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -36,8 +35,9 @@ type Observer interface {
 // Publish is the outcome of one publish request.
 type Publish struct {
 	Events int // in the request
-	// Types yields each event's type, for an observer that counts by type.
-	Types   iter.Seq[string]
+	// Type is the type of event i (0 <= i < Events), for an observer that
+	// counts by type.
+	Type    func(i int) string
 	Latency time.Duration // from the call to the answer
 	Err     error         // nil: committed and acknowledged
 }
