@@ -144,7 +144,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, gateway.ErrDiskFull):
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, "disk-full", diskFullDetail+" It is ready again once a write succeeds."))
 	case err != nil:
-		slog.Warn("not ready", "err", err)
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, "store-unavailable", "The gateway cannot use its store: it did not answer within 2 s, or it lacks this release's migrations (run `eventgate migrate`); the node's log says which. It is ready again once the store answers."))
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -41,12 +42,19 @@ func (g *Gateway) Ready(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout) // one caller leaving must not fail the check for the others
 	defer cancel()
-	r.err = g.store.Ready(ctx)
-	if r.err != nil {
-		r.err = fmt.Errorf("the store: %w", r.err)
+	err := g.store.Ready(ctx)
+	if err != nil {
+		err = fmt.Errorf("the store: %w", err)
 	}
-	r.checked = time.Now()
-	return r.err
+	// Logged when it changes, not on every probe.
+	switch {
+	case err != nil && (r.err == nil || r.checked.IsZero()):
+		slog.Warn("not ready", "err", err)
+	case err == nil && r.err != nil:
+		slog.Info("ready again: the store answers")
+	}
+	r.err, r.checked = err, time.Now()
+	return err
 }
 
 // KnownEventType reports whether the catalog holds a type, for metrics
