@@ -244,11 +244,12 @@ func (l *typeLabels) of(t string, published *prometheus.CounterVec) *typeSeries 
 	if s, ok := l.series.get(t); ok {
 		return s
 	}
+	// Kept under its label: a type counted as other is not added, so the
+	// map stays within the cap.
 	label := l.label(t)
-	s := l.series.add(label, func() *typeSeries {
+	return l.series.add(label, func() *typeSeries {
 		return &typeSeries{published.WithLabelValues(label, "accepted"), published.WithLabelValues(label, "failed")}
 	})
-	return s // under its label: a type counted as other is not added, so the map keeps to the cap
 }
 
 // label is t, or OtherType for a type outside the catalog or past the cap.
