@@ -17,7 +17,9 @@ import (
 	"github.com/eventgate/eventgate/internal/api"
 	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/metrics"
 	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/tracing"
 )
 
 // A graceful stop exits within 10 s of SIGTERM (the README says so). Its
@@ -45,6 +47,8 @@ func serve(args []string) error {
 	maxConnsPerHost := fs.Int("max-conns-per-host", webhook.DefaultMaxConnsPerHost, "webhook deliveries in flight to one host at once, over all its subscriptions (each also keeps to its max_concurrency); beyond it they take turns, and a delivery's timeout starts when its turn comes")
 	publishRate := fs.Float64("publish-rate-limit", 0, "events per second one API key may publish (0: no limit)")
 	bodyMemory := fs.Int64("max-body-memory", api.DefaultBodyMemory>>20, "MiB that request bodies being read or handled may hold at once, over all requests; beyond it requests wait up to a second, then get 503 with Retry-After")
+	metricsAddr := fs.String("metrics-addr", "", "address to serve Prometheus metrics on without authentication, e.g. 127.0.0.1:9090; empty: at /metrics on --addr, to admin keys only")
+	metricsPerSubscription := fs.Bool("metrics-per-subscription", false, "add attempt metrics per subscription: a series per subscription, so only for deployments with few")
 	var egressProxy *url.URL
 	fs.Func("egress-proxy", "HTTP(S) proxy URL (http://proxy:3128) that carries every webhook and OAuth2 token request, so deliveries leave from its addresses; "+
 		"destinations are then checked by URL only, and the proxy must refuse private addresses itself", func(v string) (err error) {
@@ -76,11 +80,28 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	stopTracing, err := tracing.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond) // within the 2 s left after gatewayBudget
+		defer cancel()
+		if err := stopTracing(flush); err != nil {
+			slog.Warn("sending the last spans", "err", err)
+		}
+	}()
+
 	st, singleNode, err := openStore(ctx, *data, databaseURL(*database))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	m := metrics.New(metrics.Options{Stats: st, PerSubscription: *metricsPerSubscription})
+	apiMetrics := m.Handler()
+	if *metricsAddr != "" {
+		apiMetrics = nil
+	}
 	g, err := gateway.Start(ctx, st, gateway.Config{
 		AllowPrivateTargets: *allowPrivate,
 		AdminKey:            os.Getenv("EVENTGATE_ADMIN_KEY"),
@@ -94,10 +115,13 @@ func serve(args []string) error {
 		EgressProxy:         egressProxy,
 		MaxConnsPerHost:     *maxConnsPerHost,
 		MaxBodyMemory:       *bodyMemory << 20,
+		Observer:            m,
+		Metrics:             apiMetrics,
 	})
 	if err != nil {
 		return err
 	}
+	m.KnowTypes(g.KnownEventType)
 	if g.GeneratedAdminKey != "" {
 		fmt.Fprintf(os.Stderr, "\n  First start: created an admin API key. It is shown only now; store it safely:\n\n    %s\n\n  (Set EVENTGATE_ADMIN_KEY to choose your own instead.)\n\n", g.GeneratedAdminKey)
 	}
@@ -122,6 +146,15 @@ func serve(args []string) error {
 	slog.Info("eventgate listening", "addr", ln.Addr().String(), where, "allow_private_targets", *allowPrivate)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if *metricsAddr != "" {
+		metricsSrv, err := serveMetrics(*metricsAddr, m.Handler(), served)
+		if err != nil {
+			_ = srv.Close()
+			g.Shutdown(ctx)
+			return err
+		}
+		defer metricsSrv.Close()
+	}
 
 	select {
 	case err := <-served:
@@ -140,6 +173,28 @@ func serve(args []string) error {
 	g.Shutdown(deadline)
 	slog.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves the metrics, unauthenticated, on their own listener;
+// a failure to serve is sent to failed, like the API's.
+func serveMetrics(addr string, h http.Handler, failed chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+	slog.Info("serving metrics without authentication", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			select {
+			case failed <- err:
+			default:
+			}
+		}
+	}()
+	return srv, nil
 }
 
 // databaseURL also honours EVENTGATE_DATABASE_URL, the name operators expect.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/metrics"
 )
 
 // fixture is one partner's world beside another partner and the admin's.
@@ -26,7 +28,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	e := newEnv(t)
+	e := newEnv(t, func(c *gateway.Config) { c.Metrics = metrics.New(metrics.Options{}).Handler() })
 	rc := newReceiver(t, nil)
 	f := &fixture{e: e, rc: rc, keys: map[string]string{"admin": adminKey}}
 	var a, b struct{ ID string }
@@ -147,6 +149,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/v1/replays", "", false, true},
 		{"GET", "/v1/replays/{rpl}", "", false, true},
 		{"DELETE", "/v1/replays/{new-rpl}", "", false, true},
+		{"GET", "/metrics", "", false, false},
 	}
 	covered := map[string]bool{}
 	for _, rt := range routes {

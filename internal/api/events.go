@@ -12,6 +12,7 @@ import (
 	"github.com/eventgate/eventgate/internal/gateway"
 	"github.com/eventgate/eventgate/internal/jsonscan"
 	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/tracing"
 )
 
 // MaxBatch is the most events one batch may carry.
@@ -71,7 +72,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	stored, err := s.g.Publish(r.Context(), []gateway.Prepared{prepared})
+	stored, err := s.g.Publish(tracing.Extract(r.Context(), r.Header), []gateway.Prepared{prepared})
 	if err == nil {
 		err = stored[0].Err
 	}
@@ -133,7 +134,7 @@ func (s *Server) publishBatch(w http.ResponseWriter, r *http.Request) {
 			fail(w, r, err)
 			return
 		}
-		stored, err := s.g.Publish(r.Context(), entries)
+		stored, err := s.g.Publish(tracing.Extract(r.Context(), r.Header), entries)
 		if err != nil {
 			fail(w, r, err)
 			return

@@ -4,6 +4,7 @@ package api
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,7 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("GET", "/healthz", s.health, public)
 	s.handle("GET", "/readyz", s.ready, public)
 	s.handle("GET", "/v1/openapi.json", serveOpenAPI, public)
+	s.handle("GET", "/metrics", s.metrics, admin)
 
 	s.handle("POST", "/v1/events", s.publish, publishers)
 	s.handle("POST", "/v1/events/batch", s.publishBatch, publishers)
@@ -141,11 +143,27 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // ready says whether this node can take events, for load balancers: not
-// while its last commit failed for lack of disk space.
+// while its last commit failed for lack of disk space, nor while the store
+// does not answer or lacks this build's schema.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	if s.g.DiskFull() {
+	err := s.g.Ready(r.Context())
+	switch {
+	case errors.Is(err, gateway.ErrDiskFull):
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, "disk-full", diskFullDetail+" It is ready again once a write succeeds."))
+	case err != nil:
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, "store-unavailable", "The gateway cannot use its store: it did not answer within 2 s, or it lacks this release's migrations (run `eventgate migrate`); the node's log says which. It is ready again once the store answers."))
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+// metrics serves Prometheus metrics to admin keys, unless they are served
+// on their own listener (serve --metrics-addr).
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	h := s.g.Settings().Metrics
+	if h == nil {
+		writeProblem(w, newProblem(http.StatusNotFound, "not-found", "Metrics are not served on this listener: this node serves them on the address set by serve --metrics-addr."))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	h.ServeHTTP(w, r)
 }

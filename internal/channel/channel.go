@@ -46,6 +46,9 @@ type Message struct {
 	Subscription *event.Subscription
 	Body         []byte
 	ContentType  string
+	// TraceParent, when set, is the W3C traceparent the request carries,
+	// continuing the publisher's trace.
+	TraceParent string
 }
 
 // Result is what one try of a delivery came to.

@@ -21,6 +21,7 @@ import (
 	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/tracing"
 )
 
 // Config tunes the dispatcher; zero values take the defaults.
@@ -633,7 +634,10 @@ func (d *Dispatcher) send(sender channel.Sender, sub *event.Subscription, shape 
 	if err != nil {
 		return channel.Result{Err: fmt.Errorf("rendering the payload: %w", err)}
 	}
-	return sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
+	span := tracing.StartAttempt(j.TraceParent, j.DeliveryID, sub.ID, sub.Channel.Type)
+	r := sender.Send(d.ctx, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType, TraceParent: span.TraceParent()})
+	span.EndAttempt(r.StatusCode, r.OK, r.Err)
+	return r
 }
 
 // pollLoop claims due work from the store: retries that came due, work

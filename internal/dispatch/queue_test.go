@@ -11,6 +11,8 @@ import (
 	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"github.com/eventgate/eventgate/internal/dispatch"
 	"github.com/eventgate/eventgate/internal/event"
+	"github.com/eventgate/eventgate/internal/metrics"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/route"
 	"github.com/eventgate/eventgate/internal/store"
 )
@@ -133,15 +135,22 @@ func TestQueueHonoursOrderAndConcurrency(t *testing.T) {
 // BenchmarkDispatch hands jobs to the dispatcher and waits for their
 // sends, to a sender that answers at once: what a job costs the
 // dispatcher itself, with one subscription and spread over 10,000, and
-// spread over 10,000 that share one host of 128 slots.
+// spread over 10,000 that share one host of 128 slots; each also with the
+// Prometheus metrics listening.
 func BenchmarkDispatch(b *testing.B) {
 	for _, tc := range []struct {
-		subs    int
-		oneHost bool
-	}{{1, false}, {10_000, false}, {10_000, true}} {
+		subs        int
+		oneHost     bool
+		withMetrics bool
+	}{{1, false, false}, {10_000, false, false}, {10_000, true, false}, {1, false, true}, {10_000, false, true}, {10_000, true, true}} {
 		name := fmt.Sprintf("subscriptions=%d", tc.subs)
 		if tc.oneHost {
 			name += ",one-host"
+		}
+		var obs observe.Observer
+		if tc.withMetrics {
+			name += ",metrics"
+			obs = metrics.New(metrics.Options{})
 		}
 		b.Run(name, func(b *testing.B) {
 			router := route.New()
@@ -155,7 +164,7 @@ func BenchmarkDispatch(b *testing.B) {
 			if tc.oneHost {
 				sender = oneHostSender{countingSender{&sent}}
 			}
-			d := dispatch.New(dispatch.Config{Owner: "node"}, settleNothing{}, router, webhookSenders(sender))
+			d := dispatch.New(dispatch.Config{Owner: "node", Observer: obs}, settleNothing{}, router, webhookSenders(sender))
 			defer d.Shutdown(context.Background())
 			const group = 400 // a group commit's worth
 			b.ReportAllocs()

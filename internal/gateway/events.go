@@ -8,6 +8,7 @@ import (
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
 	"github.com/eventgate/eventgate/internal/store"
+	"github.com/eventgate/eventgate/internal/tracing"
 )
 
 // Prepared is an event checked against its publisher's grants and the
@@ -48,12 +49,19 @@ func (g *Gateway) Prepare(who auth.Principal, e *event.Event, idempotencyKey str
 
 // Publish stores prepared events and their deliveries in one commit and
 // says what each came to: stored, a repeat of an earlier one, or refused.
+// A trace context in ctx (tracing.Extract) is continued by the publish's
+// span, which the events' deliveries continue in turn.
 func (g *Gateway) Publish(ctx context.Context, events []Prepared) ([]ingest.Stored, error) {
+	ctx, span := tracing.StartPublish(ctx, len(events))
+	traceParent := tracing.TraceParent(ctx)
 	entries := make([]ingest.Entry, len(events))
 	for i, p := range events {
 		entries[i] = p.entry
+		entries[i].TraceParent = traceParent
 	}
-	return g.ingest.Publish(ctx, entries)
+	stored, err := g.ingest.Publish(ctx, entries)
+	span.End(err)
+	return stored, err
 }
 
 // ListEvents answers a page of stored events.

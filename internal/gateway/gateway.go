@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -64,6 +65,8 @@ type Config struct {
 	// Observer hears what ingest, dispatch and sources do, for metrics
 	// and traces (default: nothing listens).
 	Observer observe.Observer
+	// Metrics, when set, is served at /metrics on the API to admin keys.
+	Metrics http.Handler
 }
 
 // Settings returns the configuration the gateway runs with.
@@ -98,6 +101,7 @@ type Gateway struct {
 
 	sourceCounts *sourceCounts
 	quota        *quotaGate
+	readiness    readiness
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string

@@ -7,14 +7,32 @@ import (
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/ingest"
+	"github.com/eventgate/eventgate/internal/metrics"
+	"github.com/eventgate/eventgate/internal/observe"
 	"github.com/eventgate/eventgate/internal/store"
 )
 
 // BenchmarkPublish publishes single events from parallel clients into a
 // store that takes every commit at once: what ingest itself costs per
-// event (routing to one subscription, grouping, handing the jobs over).
+// event (routing to one subscription, grouping, handing the jobs over),
+// with no observer and with the Prometheus metrics listening.
 func BenchmarkPublish(b *testing.B) {
-	in := ingest.New(acceptAll{}, oneSubscription(), alone{}, lease, func([]*store.Job) {}, nil)
+	for _, obs := range benchObservers {
+		b.Run("observer="+obs.name, func(b *testing.B) { benchmarkPublish(b, obs.new()) })
+	}
+}
+
+// benchObservers are what the benchmarks run with.
+var benchObservers = []struct {
+	name string
+	new  func() observe.Observer
+}{
+	{"none", func() observe.Observer { return nil }},
+	{"metrics", func() observe.Observer { return metrics.New(metrics.Options{}) }},
+}
+
+func benchmarkPublish(b *testing.B, obs observe.Observer) {
+	in := ingest.New(acceptAll{}, oneSubscription(), alone{}, lease, func([]*store.Job) {}, obs)
 	defer in.Close(context.Background())
 	b.ReportAllocs()
 	b.SetParallelism(8) // enough clients to make groups

@@ -95,6 +95,8 @@ type Entry struct {
 	// (an API key id): a repeat by another publisher is refused.
 	ClientID  bool
 	Publisher string
+	// TraceParent is the publish's W3C traceparent, for the deliveries' traces.
+	TraceParent string
 }
 
 // Stored is what publishing one entry came to.
@@ -111,8 +113,9 @@ type Stored struct {
 // Publish routes and durably stores entries, returning once they are
 // committed, with what each came to.
 func (in *Ingester) Publish(ctx context.Context, entries []Entry) ([]Stored, error) {
+	began := time.Now()
 	stored, err := in.publish(ctx, entries)
-	in.obs.Published(observe.Publish{Events: len(entries), Err: err})
+	in.obs.Published(observe.Publish{Events: len(entries), Type: func(i int) string { return entries[i].Event.Type }, Latency: time.Since(began), Err: err})
 	return stored, err
 }
 
@@ -168,7 +171,7 @@ func (in *Ingester) prepare(e Entry) (*store.Append, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID}
+	a := &store.Append{Event: e.Event, Envelope: env, IdempotencyKey: e.IdempotencyKey, ClientID: e.ClientID, TraceParent: e.TraceParent}
 	if e.ClientID {
 		a.Publisher = e.Publisher
 	}
@@ -246,7 +249,7 @@ func (in *Ingester) commit(group []*request, n int) {
 		for _, d := range a.Deliveries {
 			jobs = append(jobs, &store.Job{
 				DeliveryID: d.ID, EventID: d.EventID, SubscriptionID: d.SubscriptionID,
-				Envelope: a.Envelope, CycleStart: d.CreatedAt,
+				Envelope: a.Envelope, TraceParent: a.TraceParent, CycleStart: d.CreatedAt,
 			})
 		}
 	}

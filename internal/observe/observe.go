@@ -34,8 +34,12 @@ type Observer interface {
 
 // Publish is the outcome of one publish request.
 type Publish struct {
-	Events int   // in the request
-	Err    error // nil: committed and acknowledged
+	Events int // in the request
+	// Type is the type of event i (0 <= i < Events), for an observer that
+	// counts by type.
+	Type    func(i int) string
+	Latency time.Duration // from the call to the answer
+	Err     error         // nil: committed and acknowledged
 }
 
 // Commit is one group commit: many publish requests in one transaction.

@@ -38,6 +38,7 @@ type Store interface {
 	Sources
 	Audit
 	Replays
+	Health
 	// Close releases the store; pending writes have been committed by then.
 	Close() error
 }
@@ -127,6 +128,39 @@ type Cluster interface {
 type Versions struct {
 	Subscriptions int64 // subscriptions created, changed or deleted
 	EventTypes    int64 // definitions put or deleted, and types seen for the first time
+}
+
+// Health is what readiness checks and metrics ask of the store; both
+// answer from an index, so that asking every few seconds costs little.
+type Health interface {
+	// Ready checks that the store answers and holds the schema this build
+	// migrates to.
+	Ready(ctx context.Context) error
+	// DeliveryStats counts the deliveries waiting (pending or failed, parked
+	// ones included) and dead, and finds the oldest waiting one.
+	DeliveryStats(ctx context.Context) (DeliveryStats, error)
+}
+
+// DeliveryStats is a count of the deliveries that are not done.
+type DeliveryStats struct {
+	Waiting int64
+	Dead    int64
+	// OldestWaiting is when the oldest waiting delivery was created; zero
+	// when none waits.
+	OldestWaiting time.Time
+}
+
+// Add counts n deliveries of status, the oldest created at oldest.
+func (s *DeliveryStats) Add(status string, n int64, oldest time.Time) {
+	switch event.DeliveryStatus(status) {
+	case event.Dead:
+		s.Dead += n
+	case event.Pending, event.Failed:
+		s.Waiting += n
+		if s.OldestWaiting.IsZero() || oldest.Before(s.OldestWaiting) {
+			s.OldestWaiting = oldest
+		}
+	}
 }
 
 // Retention forgets what is old. It deletes in batches of at most limit
@@ -336,8 +370,11 @@ type Append struct {
 	// the same Publisher is a duplicate, by another one IDTaken.
 	ClientID bool
 	// Publisher is who supplied a ClientID (an API key id); "" without one.
-	Publisher  string
-	Deliveries []*event.Delivery
+	Publisher string
+	// TraceParent is the W3C traceparent of the publish, stored beside
+	// the envelope for the deliveries' traces; "" without tracing.
+	TraceParent string
+	Deliveries  []*event.Delivery
 	// DuplicateOf is set by the store when the event was stored before.
 	DuplicateOf string
 	// IDTaken is set by the store when ClientID's id belongs to an event
@@ -362,6 +399,7 @@ type Job struct {
 	EventID        string
 	SubscriptionID string
 	Envelope       []byte
+	TraceParent    string // the event's (Append.TraceParent)
 	// Attempts so far, in all cycles; CycleAttempts and CycleStart are the
 	// current retry cycle's, which a retry or redrive starts anew.
 	Attempts      int

@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventgate/eventgate/internal/api"
 	"github.com/eventgate/eventgate/internal/gateway"
+	"github.com/eventgate/eventgate/internal/metrics"
 	"github.com/eventgate/eventgate/internal/store/sqlite"
 	"github.com/eventgate/eventgate/pkg/client"
 )
@@ -31,7 +32,8 @@ func gatewayURL(t *testing.T, mutate ...func(*gateway.Config)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := gateway.Config{AdminKey: adminKey, AllowPrivateTargets: true, SingleNode: true, PollInterval: 20 * time.Millisecond}
+	m := metrics.New(metrics.Options{})
+	cfg := gateway.Config{AdminKey: adminKey, AllowPrivateTargets: true, SingleNode: true, PollInterval: 20 * time.Millisecond, Observer: m, Metrics: m.Handler()}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -248,6 +250,9 @@ func TestCatalogSourcesAndTools(t *testing.T) {
 	}
 	if doc := must[[]byte](t)(c.OpenAPI(ctx)); !json.Valid(doc) || !strings.Contains(string(doc), `"openapi": "3.1`) {
 		t.Fatalf("openapi document %.80s", doc)
+	}
+	if text := must[[]byte](t)(c.Metrics(ctx)); !strings.Contains(string(text), "# TYPE eventgate_commit_failures_total counter") {
+		t.Fatalf("metrics without the commit failures counter:\n%.500s", text)
 	}
 	et := must[*client.EventType](t)(c.PutEventType(ctx, "push", client.EventTypeInput{Description: "a git push",
 		Schema: json.RawMessage(`{"type":"object","required":["ref"]}`), Example: json.RawMessage(`{"ref":"main"}`)}))

@@ -19,6 +19,14 @@ func (c *Client) Ready(ctx context.Context) error {
 	return err
 }
 
+// Metrics answers the gateway's Prometheus metrics in the text format
+// (admin keys; a 404 *Error when the node serves them on --metrics-addr).
+func (c *Client) Metrics(ctx context.Context) ([]byte, error) {
+	var text []byte
+	_, err := c.do(ctx, request{method: http.MethodGet, path: "/metrics", want: http.StatusOK}, &text)
+	return text, err
+}
+
 // OpenAPI answers the gateway's OpenAPI 3.1 document.
 func (c *Client) OpenAPI(ctx context.Context) ([]byte, error) {
 	var doc []byte

@@ -136,6 +136,9 @@ func (s *Sender) postOnce(ctx context.Context, client *http.Client, m *channel.M
 	req.Header["Webhook-Id"] = values[2:3:3]
 	req.Header["Webhook-Timestamp"] = values[3:4:4]
 	req.Header["Webhook-Signature"] = values[4:5:5]
+	if m.TraceParent != "" {
+		req.Header["Traceparent"] = []string{m.TraceParent}
+	}
 	renew, err := s.authorize(ctx, req, m.Subscription, cfg)
 	if err != nil {
 		return nil, nil, err

@@ -27,12 +27,12 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 				FOR UPDATE SKIP LOCKED))
 			RETURNING id, event_id, subscription_id, attempts, cycle_attempts, cycle_start
 		)
-		SELECT c.id, c.event_id, c.subscription_id, c.attempts, c.cycle_attempts, c.cycle_start, e.envelope
+		SELECT c.id, c.event_id, c.subscription_id, c.attempts, c.cycle_attempts, c.cycle_start, e.envelope, e.traceparent
 		FROM claimed c JOIN events e ON e.id = c.event_id`,
 		pgx.NamedArgs{"now": now, "limit": limit, "owner": lease.Owner, "until": lease.Until})
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Job, error) {
 		var j store.Job
-		err := row.Scan(&j.DeliveryID, &j.EventID, &j.SubscriptionID, &j.Attempts, &j.CycleAttempts, &j.CycleStart, &j.Envelope)
+		err := row.Scan(&j.DeliveryID, &j.EventID, &j.SubscriptionID, &j.Attempts, &j.CycleAttempts, &j.CycleStart, &j.Envelope, &j.TraceParent)
 		return &j, err
 	})
 }

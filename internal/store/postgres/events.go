@@ -98,9 +98,9 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 		// one statement more, no round trip more.
 		b.Queue(`SELECT check_routing($1)`, *v)
 	}
-	b.Queue(`INSERT INTO events (id, type, received_at, envelope, publisher)
-		SELECT id, type, $6, envelope, publisher FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::text[]) AS e(id, type, envelope, n, publisher) ORDER BY n`,
-		ev.id, ev.typ, ev.envelope, ev.n, ev.publisher, now)
+	b.Queue(`INSERT INTO events (id, type, received_at, envelope, publisher, traceparent)
+		SELECT id, type, $6, envelope, publisher, traceparent FROM unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::text[], $7::text[]) AS e(id, type, envelope, n, publisher, traceparent) ORDER BY n`,
+		ev.id, ev.typ, ev.envelope, ev.n, ev.publisher, now, ev.traceparent)
 	if len(ik.key) > 0 {
 		// An expired key is forgotten, so that the insert can take it again;
 		// a key that is still fresh must have been stored concurrently: the
@@ -165,15 +165,15 @@ func (s *Store) storedOriginals(ctx context.Context, entries []*store.Append, wi
 
 // eventRows, keyRows and deliveryRows gather a batch column by column, for unnest.
 type eventRows struct {
-	id, typ, publisher []string
-	envelope           [][]byte
-	n                  []int32
+	id, typ, publisher, traceparent []string
+	envelope                        [][]byte
+	n                               []int32
 }
 
 func (r *eventRows) add(a *store.Append) {
 	r.id, r.typ = append(r.id, a.Event.ID), append(r.typ, a.Event.Type)
 	r.envelope, r.n = append(r.envelope, a.Envelope), append(r.n, int32(len(r.n)))
-	r.publisher = append(r.publisher, a.Publisher)
+	r.publisher, r.traceparent = append(r.publisher, a.Publisher), append(r.traceparent, a.TraceParent)
 }
 
 type keyRows struct{ key, eventID []string }

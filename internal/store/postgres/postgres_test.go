@@ -189,3 +189,23 @@ func newAppend(sub *event.Subscription) *store.Append {
 		ID: event.NewID(event.PrefixDelivery), EventID: e.ID, SubscriptionID: sub.ID, Status: event.Pending, CreatedAt: e.Time,
 	}}}
 }
+
+// TestReadyNeedsTheSchemaAndTheServer: a store whose newest migration is
+// missing (a database an older release migrated) and a closed one are
+// not ready, and say why.
+func TestReadyNeedsTheSchemaAndTheServer(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	if err := s.Ready(ctx); err != nil {
+		t.Fatalf("Ready after migrating: %v", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(ctx); err == nil || !strings.Contains(err.Error(), "is not applied") {
+		t.Fatalf("Ready without the newest migration: %v, want it named as not applied", err)
+	}
+	s.Close()
+	if err := s.Ready(ctx); err == nil {
+		t.Fatal("Ready on a closed store: no error")
+	}
+}

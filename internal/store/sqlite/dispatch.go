@@ -15,7 +15,7 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 	var jobs []*store.Job
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.subscription_id, d.attempts, d.cycle_attempts, d.cycle_start, e.envelope
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.subscription_id, d.attempts, d.cycle_attempts, d.cycle_start, e.envelope, e.traceparent
 			FROM deliveries d JOIN events e ON e.id = d.event_id
 			WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`, micros(now), limit)
 		if err != nil {
@@ -24,7 +24,7 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 		for rows.Next() {
 			var j store.Job
 			var cycleStart int64
-			if err := rows.Scan(&j.DeliveryID, &j.EventID, &j.SubscriptionID, &j.Attempts, &j.CycleAttempts, &cycleStart, &j.Envelope); err != nil {
+			if err := rows.Scan(&j.DeliveryID, &j.EventID, &j.SubscriptionID, &j.Attempts, &j.CycleAttempts, &cycleStart, &j.Envelope, &j.TraceParent); err != nil {
 				rows.Close()
 				return err
 			}

@@ -84,7 +84,7 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 			if a.DuplicateOf != "" || a.IDTaken {
 				continue
 			}
-			eventRows = append(eventRows, a.Event.ID, a.Event.Type, micros(now), a.Envelope, a.Publisher)
+			eventRows = append(eventRows, a.Event.ID, a.Event.Type, micros(now), a.Envelope, a.Publisher, a.TraceParent)
 			typeCounts[a.Event.Type]++
 			if a.IdempotencyKey != "" {
 				if _, err := insertKey.ExecContext(ctx, a.IdempotencyKey, a.Event.ID, micros(now)); err != nil {
@@ -99,7 +99,7 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 				deliveryRows = append(deliveryRows, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c)
 			}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope, publisher)`, `(?, ?, ?, ?, ?)`, ``, eventRows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope, publisher, traceparent)`, `(?, ?, ?, ?, ?, ?)`, ``, eventRows); err != nil {
 			return err
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)`,

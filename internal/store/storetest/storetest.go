@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 		"Sources":                testSources,
 		"Audit":                  testAudit,
 		"Replays":                testReplays,
+		"Health":                 testHealth,
+		"TraceParent":            testTraceParent,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
