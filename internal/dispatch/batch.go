@@ -35,7 +35,7 @@ func (d *Dispatcher) attemptBatch(q *queue, sender channel.BatchSender, sub *eve
 			d.settleTry(sub, j, start, channel.Result{Err: fmt.Errorf("rendering the payload: %w", err)})
 			continue
 		}
-		msgs = append(msgs, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType})
+		msgs = append(msgs, &channel.Message{DeliveryID: j.DeliveryID, EventID: j.EventID, Subscription: sub, Body: body, ContentType: contentType, TraceParent: j.TraceParent})
 		sent = append(sent, j)
 	}
 	if len(msgs) == 0 {
