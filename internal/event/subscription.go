@@ -58,6 +58,9 @@ type Channel struct {
 	// the original (see SecretFields).
 	Auth       ChannelAuth `json:"auth,omitzero"`
 	ClientCert ClientCert  `json:"client_cert,omitzero"`
+	// VisibilityTimeout is how long a pulled message stays invisible to
+	// other pulls (pull channel only; 0 means the default, 30s).
+	VisibilityTimeout Duration `json:"visibility_timeout,omitempty"`
 }
 
 // Filter selects the events a subscription receives: both parts must pass.
@@ -180,8 +183,11 @@ func (s *Subscription) Validate() error {
 // Validate checks the channel settings.
 func (c *Channel) Validate() error {
 	var v Problems
+	if c.Type == "pull" {
+		return c.validatePull()
+	}
 	if c.Type != "webhook" {
-		v.Add("type", "must be \"webhook\"")
+		v.Add("type", "must be \"webhook\" or \"pull\"")
 		return v.Err()
 	}
 	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
@@ -209,6 +215,25 @@ func (c *Channel) Validate() error {
 	}
 	if c.ClientCert != (ClientCert{}) {
 		c.ClientCert.check(&v, c.URL)
+	}
+	return v.Err()
+}
+
+// Bounds of a pull channel's visibility_timeout.
+const (
+	MinVisibilityTimeout = time.Second
+	MaxVisibilityTimeout = 12 * time.Hour
+)
+
+// validatePull checks a pull channel: it has a visibility timeout and
+// nothing of a webhook's.
+func (c *Channel) validatePull() error {
+	var v Problems
+	if t := c.VisibilityTimeout.D(); t != 0 && (t < MinVisibilityTimeout || t > MaxVisibilityTimeout) {
+		v.Add("visibility_timeout", fmt.Sprintf("must be between %s and %s (leave it out for 30s)", MinVisibilityTimeout, MaxVisibilityTimeout))
+	}
+	if c.URL != "" || len(c.Headers) > 0 || c.Auth != (ChannelAuth{}) || c.ClientCert != (ClientCert{}) {
+		v.Add("type", "pull takes no url, headers, auth or client_cert: the partner fetches its messages")
 	}
 	return v.Err()
 }

@@ -178,7 +178,7 @@ func (in *Ingester) route(a *store.Append) error {
 	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
 			ID: event.NewID(event.PrefixDelivery), EventID: a.Event.ID, SubscriptionID: sub.ID,
-			Status: event.Pending, CreatedAt: now,
+			Status: event.Pending, CreatedAt: now, Pull: sub.Channel.Type == "pull",
 		})
 	}
 	return nil

@@ -28,6 +28,7 @@ type Store interface {
 	Events
 	Deliveries
 	Dispatch
+	Pull
 	Keys
 	EventTypes
 	Partners
