@@ -44,6 +44,9 @@ func Run(t *testing.T, open Opener) {
 		"Retention":              testRetention,
 		"IdempotencyKeyPruning":  testIdempotencyKeyPruning,
 		"Sources":                testSources,
+		"PullLeases":             testPullLeases,
+		"PullExpiryAndNack":      testPullExpiryAndNack,
+		"PullConcurrentLeases":   testPullConcurrentLeases,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) { fn(t, open(t)) })
@@ -86,7 +89,7 @@ func newAppend(typ string, subs ...*event.Subscription) *store.Append {
 	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
 			ID: event.NewID(event.PrefixDelivery), EventID: e.ID, SubscriptionID: sub.ID,
-			Status: event.Pending, CreatedAt: time.Now().UTC(),
+			Status: event.Pending, CreatedAt: time.Now().UTC(), Pull: sub.Channel.Type == "pull",
 		})
 	}
 	return a
