@@ -174,4 +174,3 @@ func markReceipts(receipts []store.Receipt, ok []bool, done store.Receipt) {
 		}
 	}
 }
-
