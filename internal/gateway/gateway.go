@@ -77,6 +77,7 @@ type Gateway struct {
 
 	sourceCounts *sourceCounts
 	quota        *quotaGate
+	pullWaiters  pullWaiters
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -136,7 +137,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		Quota:        g.quota,
 	}, s, g.router, webhook.New(webhook.Options{Guard: g.guard, Proxy: cfg.EgressProxy, MaxConnsPerHost: cfg.MaxConnsPerHost}))
 	g.cluster = startCluster(g, seen, subs)
-	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue)
+	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.handoff)
 	g.dispatch.Start()
 	g.sourceCounts = startSourceCounts(s)
 	return g, nil
@@ -281,9 +282,14 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, who auth.Principal, id
 	if err != nil {
 		return nil, err
 	}
-	before, partnerID := s.Filter.EventTypes, s.PartnerID
+	before, partnerID, wasPull := s.Filter.EventTypes, s.PartnerID, s.Channel.Type == "pull"
 	edit(s)
 	s.ID, s.PartnerID = id, partnerID // neither is the caller's to change
+	if (s.Channel.Type == "pull") != wasPull { // its waiting deliveries are either pulled or sent
+		var p event.Problems
+		p.Add("channel.type", "cannot change between pull and another channel; create a new subscription instead")
+		return nil, p.Err()
+	}
 	return s, g.updateSubscription(ctx, s, before)
 }
 

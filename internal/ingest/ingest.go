@@ -235,7 +235,7 @@ func (in *Ingester) commit(group []*request, n int) {
 		for _, d := range a.Deliveries {
 			jobs = append(jobs, &store.Job{
 				DeliveryID: d.ID, EventID: d.EventID, SubscriptionID: d.SubscriptionID,
-				Envelope: a.Envelope, CycleStart: d.CreatedAt,
+				Envelope: a.Envelope, CycleStart: d.CreatedAt, Pull: d.Pull,
 			})
 		}
 	}

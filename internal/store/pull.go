@@ -36,6 +36,9 @@ type PullLease struct {
 	Limit          int
 	Now, Until     time.Time
 	Policy         event.RetryPolicy
+	// Token, when set, leases every message under it (a stream's lease,
+	// see NewLeaseToken); else each gets its own.
+	Token string
 }
 
 // PullNack hands leased messages back.
@@ -59,11 +62,20 @@ type Receipt struct {
 	Token      string
 }
 
-// NewReceipt makes an unguessable receipt for a new lease of a delivery.
-func NewReceipt(deliveryID string) Receipt {
+// NewLeaseToken makes an unguessable lease token.
+func NewLeaseToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return Receipt{DeliveryID: deliveryID, Token: pullTokenPrefix + base64.RawURLEncoding.EncodeToString(b)}
+	return pullTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// LeaseReceipt is the receipt of a new lease of a delivery under token,
+// or under a token of its own when token is "".
+func LeaseReceipt(deliveryID, token string) Receipt {
+	if token == "" {
+		token = NewLeaseToken()
+	}
+	return Receipt{DeliveryID: deliveryID, Token: token}
 }
 
 // pullTokenPrefix marks a lease owner as a consumer's token, apart from

@@ -71,7 +71,7 @@ func leasePullOnce(ctx context.Context, tx pgx.Tx, q store.PullLease, limit int)
 				continue
 			}
 		}
-		c.Receipt = store.NewReceipt(c.DeliveryID)
+		c.Receipt = store.LeaseReceipt(c.DeliveryID, q.Token)
 		b.Queue(`UPDATE deliveries SET status = $1, attempts = $2, cycle_attempts = $3, due_at = $4, lease_owner = $5,
 			last_error = CASE WHEN $6 THEN $7 ELSE last_error END, updated_at = $8 WHERE id = $9`,
 			string(status), c.Attempts, c.CycleAttempts, q.Until, c.Receipt.Token, c.expired, store.PullExpired, q.Now, c.DeliveryID)

@@ -79,7 +79,7 @@ func (s *Store) leasePullOnce(ctx context.Context, tx *sql.Tx, q store.PullLease
 				continue
 			}
 		}
-		c.Receipt = store.NewReceipt(c.DeliveryID)
+		c.Receipt = store.LeaseReceipt(c.DeliveryID, q.Token)
 		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?, cycle_attempts = ?, due_at = ?, lease_owner = ?,
 			last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ? WHERE id = ?`,
 			status, c.Attempts, c.CycleAttempts, micros(q.Until), c.Receipt.Token, c.expired, store.PullExpired, micros(q.Now), c.DeliveryID)

@@ -73,7 +73,7 @@ func testPullLeases(t *testing.T, s store.Store) {
 		t.Fatalf("leased messages were visible again within the visibility timeout: %d", len(again))
 	}
 
-	forged := store.Receipt{DeliveryID: first[0].DeliveryID, Token: store.NewReceipt("x").Token}
+	forged := store.Receipt{DeliveryID: first[0].DeliveryID, Token: store.NewLeaseToken()}
 	acked, err := s.AckPull(ctx, sub.ID, []store.Receipt{first[0].Receipt, forged}, now.Add(2*time.Second))
 	if err != nil || !acked[0] || acked[1] {
 		t.Fatalf("AckPull = %v, %v; want the lease's receipt acked and a forged token refused", acked, err)
