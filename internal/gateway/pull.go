@@ -125,15 +125,10 @@ func (g *Gateway) pullWaiting(ctx context.Context, sub *event.Subscription, limi
 		if left <= 0 {
 			return []*Message{}, nil
 		}
-		t := time.NewTimer(min(left, g.cfg.PollInterval))
-		select {
-		case <-arrived:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		woken := g.pullWaiters.sleep(ctx, sub.ID, arrived, min(left, g.cfg.PollInterval))
+		if !woken || time.Until(deadline) <= 0 { // what arrives now waits for the next pull
 			return []*Message{}, nil
 		}
-		t.Stop()
 		if sub, err = g.store.GetSubscription(ctx, sub.ID); err != nil { // paused or changed meanwhile
 			return nil, err
 		}
@@ -291,8 +286,34 @@ func (g *Gateway) handoff(jobs []*store.Job) {
 
 // pullWaiters wakes the long polls of a subscription when messages arrive.
 type pullWaiters struct {
-	mu    sync.Mutex
-	bySub map[string]chan struct{} // closed on the next arrival
+	mu       sync.Mutex
+	bySub    map[string]chan struct{} // closed on the next arrival
+	sleeping map[string]int           // long polls asleep, by subscription, for tests
+}
+
+// sleep waits for arrived or for d; false when ctx ended first.
+func (w *pullWaiters) sleep(ctx context.Context, id string, arrived <-chan struct{}, d time.Duration) bool {
+	w.mu.Lock()
+	if w.sleeping == nil {
+		w.sleeping = map[string]int{}
+	}
+	w.sleeping[id]++
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.sleeping[id]--
+		w.mu.Unlock()
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-arrived:
+		return true
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // next returns a channel closed when messages for subscription id arrive.
