@@ -285,7 +285,8 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, who auth.Principal, id
 	before, partnerID, wasPull := s.Filter.EventTypes, s.PartnerID, s.Channel.Type == "pull"
 	edit(s)
 	s.ID, s.PartnerID = id, partnerID // neither is the caller's to change
-	if (s.Channel.Type == "pull") != wasPull { // its waiting deliveries are either pulled or sent
+	// Its waiting deliveries are either pulled or sent: the kind stays.
+	if (s.Channel.Type == "pull") != wasPull {
 		var p event.Problems
 		p.Add("channel.type", "cannot change between pull and another channel; create a new subscription instead")
 		return nil, p.Err()
