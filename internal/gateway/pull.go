@@ -48,10 +48,13 @@ type PullRefused struct{ Reason string }
 func (p *PullRefused) Error() string { return p.Reason }
 
 // PullRequest asks for messages: MaxMessages (nil: DefaultPullMessages)
-// at most, waiting up to Wait for the first.
+// at most, waiting up to Wait for the first. Lease, when set (a stream's,
+// from store.NewLeaseToken), leases them all under one token, so that
+// their receipts are their delivery ids joined to it.
 type PullRequest struct {
 	MaxMessages *int
 	Wait        time.Duration
+	Lease       string
 }
 
 // Message is one pulled message, as the consumer sees it.
@@ -103,7 +106,7 @@ func (g *Gateway) Pull(ctx context.Context, who auth.Principal, id string, req P
 	if err != nil {
 		return nil, err
 	}
-	return g.pullWaiting(ctx, sub, limit, req.Wait, "")
+	return g.pullWaiting(ctx, sub, limit, req.Wait, req.Lease)
 }
 
 // pullWaiting leases messages, waiting up to wait for the first: woken by
