@@ -78,6 +78,7 @@ type Gateway struct {
 	sourceCounts *sourceCounts
 	quota        *quotaGate
 	pullWaiters  pullWaiters
+	stopListen   context.CancelFunc // stops listening for other nodes' pull messages
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -139,6 +140,7 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 	g.cluster = startCluster(g, seen, subs)
 	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.handoff)
 	g.dispatch.Start()
+	g.listenForPulls()
 	g.sourceCounts = startSourceCounts(s)
 	return g, nil
 }
@@ -153,6 +155,7 @@ func (g *Gateway) Shutdown(ctx context.Context) {
 		g.ingest.Close(ctx)
 		g.dispatch.Shutdown(ctx)
 		g.sourceCounts.close(ctx)
+		g.stopListen()
 		g.background.Wait()
 	})
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -285,6 +286,22 @@ func (g *Gateway) handoff(jobs []*store.Job) {
 	if len(send) > 0 {
 		g.dispatch.Enqueue(send)
 	}
+}
+
+// listenForPulls wakes this node's long polls when pull messages are
+// committed through other nodes, when the store can tell.
+func (g *Gateway) listenForPulls() {
+	ctx, cancel := context.WithCancel(context.Background())
+	g.stopListen = cancel
+	n, ok := g.store.(store.PullNotifier)
+	if !ok || g.cfg.SingleNode {
+		return
+	}
+	g.background.Go(func() {
+		if err := n.ListenPull(ctx, g.pullWaiters.wake); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+			slog.Error("listening for other nodes' pull messages stopped; long polls find them every poll interval", "err", err)
+		}
+	})
 }
 
 // pullWaiters wakes the long polls of a subscription when messages arrive.

@@ -30,6 +30,15 @@ type Pull interface {
 	NackPull(ctx context.Context, q PullNack) ([]bool, error)
 }
 
+// PullNotifier is a store shared by nodes that tells each of them when
+// pull messages were committed through any, so that long polls wake at once.
+type PullNotifier interface {
+	// ListenPull calls arrived with the subscription of each commit of pull
+	// messages until ctx is done. It returns errors.ErrUnsupported when the
+	// store cannot tell.
+	ListenPull(ctx context.Context, arrived func(subscriptionID string)) error
+}
+
 // PullLease asks for messages of one pull subscription.
 type PullLease struct {
 	SubscriptionID string

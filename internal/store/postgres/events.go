@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -120,6 +121,8 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::boolean[]) AS d(id, event_id, subscription_id, created_at, pull)
 			WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)`,
 			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner, dl.pull)
+		// Sent on commit: long polls on every node wake (ListenPull).
+		queuePullNotify(b, dl.pulledSubscriptions())
 	}
 	queueTypeCounts(b, ev.typ, now)
 	err = s.sendBatch(ctx, b)
@@ -188,6 +191,17 @@ type deliveryRows struct {
 	id, eventID, subscriptionID []string
 	createdAt                   []time.Time
 	pull                        []bool
+}
+
+// pulledSubscriptions lists, once each, the subscriptions of pull deliveries.
+func (r *deliveryRows) pulledSubscriptions() []string {
+	var out []string
+	for i, pull := range r.pull {
+		if pull && !slices.Contains(out, r.subscriptionID[i]) {
+			out = append(out, r.subscriptionID[i])
+		}
+	}
+	return out
 }
 
 func (r *deliveryRows) add(d *event.Delivery) {

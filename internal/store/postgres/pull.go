@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -171,6 +173,73 @@ func markReceipts(receipts []store.Receipt, ok []bool, done store.Receipt) {
 	for i, r := range receipts {
 		if r == done {
 			ok[i] = true
+		}
+	}
+}
+
+// pullChannel is the NOTIFY channel that names subscriptions whose pull
+// messages were just committed, comma-separated.
+const pullChannel = "eventgate_pull"
+
+// notifyPayload bounds one notification's payload (PostgreSQL's limit is 8000 bytes).
+const notifyPayload = 7000
+
+// queuePullNotify notifies, on commit, that subs have new messages.
+func queuePullNotify(b *pgx.Batch, subs []string) {
+	for len(subs) > 0 {
+		n, size := 0, 0
+		for n < len(subs) && size+len(subs[n])+1 <= notifyPayload {
+			size += len(subs[n]) + 1
+			n++
+		}
+		n = max(n, 1)
+		b.Queue(`SELECT pg_notify($1, $2)`, pullChannel, strings.Join(subs[:n], ","))
+		subs = subs[n:]
+	}
+}
+
+// ListenPull calls arrived with each subscription that has new pull
+// messages, committed through any node, until ctx is done. It holds one
+// connection of the pool, and takes another after losing it.
+func (s *Store) ListenPull(ctx context.Context, arrived func(subscriptionID string)) error {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := s.listenPull(ctx, arrived)
+		if ctx.Err() != nil {
+			return nil
+		}
+		slog.Warn("listening for pull messages of other nodes failed; long polls there find them at their next look", "err", err, "retry_in", wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func (s *Store) listenPull(ctx context.Context, arrived func(string)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `LISTEN `+pullChannel); err != nil {
+		return err
+	}
+	defer func() {
+		// The connection goes back to the pool: stop listening on it.
+		unlisten, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if _, err := conn.Exec(unlisten, `UNLISTEN `+pullChannel); err != nil {
+			conn.Conn().Close(unlisten)
+		}
+	}()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		for id := range strings.SplitSeq(n.Payload, ",") {
+			arrived(id)
 		}
 	}
 }
