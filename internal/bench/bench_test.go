@@ -66,7 +66,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	var out bytes.Buffer
 	cfg := Config{
-		Scenarios: []string{"single", "backlog", "rate"}, Events: 300, Rate: 300, Duration: time.Second,
+		Scenarios: []string{"single", "backlog", "rate", "pull"}, Events: 300, Rate: 300, Duration: time.Second,
 		Executable: bin, Calibration: 300 * time.Millisecond, Stall: 10 * time.Second, TempDir: t.TempDir(), JSON: true,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -78,7 +78,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
 	}
-	if rep.Calibration.RequestsPerSec <= 0 || len(rep.Results) != 3 {
+	if rep.Calibration.RequestsPerSec <= 0 || len(rep.Results) != 4 {
 		t.Fatalf("calibration %+v, %d results", rep.Calibration, len(rep.Results))
 	}
 	for _, r := range rep.Results {
