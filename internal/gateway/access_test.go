@@ -174,7 +174,7 @@ func TestAccessMatrix(t *testing.T) {
 	if err := g.CreateSubscription(ctx, auth.Admin, pullA); err != nil {
 		t.Fatal(err)
 	}
-	staleReceipt := []string{store.LeaseReceipt(w.dlvA, "").String()}
+	staleReceipt := []string{store.Receipt{DeliveryID: w.dlvA, Token: store.NewLeaseToken()}.String()}
 	unused := 0 // names event types made to be deleted
 	ops := []struct {
 		name  string

@@ -45,8 +45,8 @@ type PullLease struct {
 	Limit          int
 	Now, Until     time.Time
 	Policy         event.RetryPolicy
-	// Token, when set, leases every message under it (a stream's lease,
-	// see NewLeaseToken); else each gets its own.
+	// Token, when set, is the lease's (a stream's, from NewLeaseToken);
+	// else the store makes one. The messages of one lease share it.
 	Token string
 }
 
@@ -78,14 +78,7 @@ func NewLeaseToken() string {
 	return pullTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-// LeaseReceipt is the receipt of a new lease of a delivery under token,
-// or under a token of its own when token is "".
-func LeaseReceipt(deliveryID, token string) Receipt {
-	if token == "" {
-		token = NewLeaseToken()
-	}
-	return Receipt{DeliveryID: deliveryID, Token: token}
-}
+
 
 // pullTokenPrefix marks a lease owner as a consumer's token, apart from
 // the node names that own the dispatcher's leases.

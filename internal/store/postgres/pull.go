@@ -18,6 +18,9 @@ import (
 // row another consumer leased meanwhile.
 func (s *Store) LeasePull(ctx context.Context, q store.PullLease) ([]*store.PullMessage, error) {
 	var out []*store.PullMessage
+	if q.Token == "" {
+		q.Token = store.NewLeaseToken()
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		out = out[:0]
 		// Deliveries that die on the way leave room: look again for more.
@@ -73,7 +76,7 @@ func leasePullOnce(ctx context.Context, tx pgx.Tx, q store.PullLease, limit int)
 				continue
 			}
 		}
-		c.Receipt = store.LeaseReceipt(c.DeliveryID, q.Token)
+		c.Receipt = store.Receipt{DeliveryID: c.DeliveryID, Token: q.Token}
 		b.Queue(`UPDATE deliveries SET status = $1, attempts = $2, cycle_attempts = $3, due_at = $4, lease_owner = $5,
 			last_error = CASE WHEN $6 THEN $7 ELSE last_error END, updated_at = $8 WHERE id = $9`,
 			string(status), c.Attempts, c.CycleAttempts, q.Until, c.Receipt.Token, c.expired, store.PullExpired, q.Now, c.DeliveryID)

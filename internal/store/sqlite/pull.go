@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -11,6 +12,9 @@ import (
 
 func (s *Store) LeasePull(ctx context.Context, q store.PullLease) ([]*store.PullMessage, error) {
 	var out []*store.PullMessage
+	if q.Token == "" {
+		q.Token = store.NewLeaseToken()
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		// Deliveries that die on the way leave room: look again for more.
@@ -30,9 +34,13 @@ func (s *Store) LeasePull(ctx context.Context, q store.PullLease) ([]*store.Pull
 }
 
 func (s *Store) leasePullOnce(ctx context.Context, tx *sql.Tx, q store.PullLease, limit int) (found []*store.PullMessage, died int, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.attempts, d.cycle_attempts, d.cycle_start, d.due_at, d.lease_owner IS NOT NULL, e.envelope
+	visible, err := s.prepared(ctx, tx, `SELECT d.id, d.event_id, d.attempts, d.cycle_attempts, d.cycle_start, d.due_at, d.lease_owner IS NOT NULL, e.envelope
 		FROM deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.subscription_id = ? AND d.pull = 1 AND d.due_at <= ? ORDER BY d.due_at LIMIT ?`, q.SubscriptionID, micros(q.Now), limit)
+		WHERE d.subscription_id = ? AND d.pull = 1 AND d.due_at <= ? ORDER BY d.due_at LIMIT ?`)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := visible.QueryContext(ctx, q.SubscriptionID, micros(q.Now), limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -50,43 +58,44 @@ func (s *Store) leasePullOnce(ctx context.Context, tx *sql.Tx, q store.PullLease
 			return nil, 0, err
 		}
 		c.SubscriptionID, c.CycleStart = q.SubscriptionID, fromMicros(cycleStart)
+		c.Receipt = store.Receipt{DeliveryID: c.DeliveryID, Token: q.Token}
 		cands = append(cands, &c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
+	fresh := make([]any, 0, len(cands)+2) // the lease's values, then the ids of those leased as they are
+	fresh = append(fresh, q.Token, micros(q.Until))
 	for _, c := range cands {
-		status := event.Pending
-		if c.Attempts > 0 {
-			status = event.Failed
+		if !c.expired {
+			fresh = append(fresh, c.DeliveryID)
+			found = append(found, &c.PullMessage)
+			continue
 		}
-		if c.expired { // the last lease ran out unsettled: a failed try
-			c.Attempts++
-			c.CycleAttempts++
-			expiredAt := fromMicros(c.leaseEnd)
-			if err := s.insertPullAttempt(ctx, tx, c.DeliveryID, expiredAt, store.PullExpired); err != nil {
-				return nil, 0, err
-			}
-			status = store.PullFailure(q.Policy, c.CycleAttempts, c.CycleStart, q.Now)
-			if status == event.Dead {
-				_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'dead', attempts = ?, cycle_attempts = ?, last_error = ?, last_status_code = 0,
-					due_at = NULL, lease_owner = NULL, updated_at = ? WHERE id = ?`, c.Attempts, c.CycleAttempts, store.PullExpired, micros(q.Now), c.DeliveryID)
-				if err != nil {
-					return nil, 0, err
-				}
-				died++
-				continue
-			}
-		}
-		c.Receipt = store.LeaseReceipt(c.DeliveryID, q.Token)
-		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?, cycle_attempts = ?, due_at = ?, lease_owner = ?,
-			last_error = CASE WHEN ? THEN ? ELSE last_error END, updated_at = ? WHERE id = ?`,
-			status, c.Attempts, c.CycleAttempts, micros(q.Until), c.Receipt.Token, c.expired, store.PullExpired, micros(q.Now), c.DeliveryID)
-		if err != nil {
+		// The last lease ran out unsettled: a failed try. Rare: one row at a time.
+		c.Attempts++
+		c.CycleAttempts++
+		if err := s.insertPullAttempt(ctx, tx, c.DeliveryID, fromMicros(c.leaseEnd), store.PullExpired); err != nil {
 			return nil, 0, err
 		}
-		found = append(found, &c.PullMessage)
+		status := store.PullFailure(q.Policy, c.CycleAttempts, c.CycleStart, q.Now)
+		var due, owner any = micros(q.Until), q.Token
+		if status == event.Dead {
+			due, owner = nil, nil
+			died++
+		} else {
+			found = append(found, &c.PullMessage)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?, cycle_attempts = ?, last_error = ?, last_status_code = 0,
+			due_at = ?, lease_owner = ?, updated_at = ? WHERE id = ?`, status, c.Attempts, c.CycleAttempts, store.PullExpired, due, owner, micros(q.Now), c.DeliveryID); err != nil {
+			return nil, 0, err
+		}
+	}
+	if n := len(fresh) - 2; n > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner = ?, due_at = ? WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, fresh...); err != nil {
+			return nil, 0, err
+		}
 	}
 	return found, died, nil
 }
@@ -100,25 +109,59 @@ func (s *Store) insertPullAttempt(ctx context.Context, tx *sql.Tx, deliveryID st
 func (s *Store) AckPull(ctx context.Context, subscriptionID string, receipts []store.Receipt, now time.Time) ([]bool, error) {
 	acked := make([]bool, len(receipts))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for i, r := range receipts {
-			res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
+		clear(acked)
+		var attemptRows []any
+		// One update per lease token: a pull's messages share one.
+		for token, ids := range receiptsByToken(receipts) {
+			args := append([]any{micros(now), subscriptionID, token}, ids...)
+			rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
 				last_error = '', last_status_code = 0, due_at = NULL, lease_owner = NULL, updated_at = ?
-				WHERE id = ? AND subscription_id = ? AND pull = 1 AND lease_owner = ?`, micros(now), r.DeliveryID, subscriptionID, r.Token)
+				WHERE subscription_id = ? AND pull = 1 AND lease_owner = ? AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) RETURNING id`, args...)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				acked[i] = false
-				continue
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				markReceipt(receipts, acked, store.Receipt{DeliveryID: id, Token: token})
+				attemptRows = append(attemptRows, event.NewID(event.PrefixAttempt), id, micros(now), 0, 0, "", "")
 			}
-			acked[i] = true
-			if err := s.insertPullAttempt(ctx, tx, r.DeliveryID, now, ""); err != nil {
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.insertRows(ctx, tx, `INSERT INTO attempts (id, delivery_id, at, status_code, latency_us, response_body, error)`,
+			`(?, ?, ?, ?, ?, ?, ?)`, ``, attemptRows)
 	})
 	return acked, err
+}
+
+// receiptsByToken groups the delivery ids of receipts by lease token, each id once.
+func receiptsByToken(receipts []store.Receipt) map[string][]any {
+	out := map[string][]any{}
+	seen := map[store.Receipt]bool{}
+	for _, r := range receipts {
+		if !seen[r] {
+			seen[r] = true
+			out[r.Token] = append(out[r.Token], r.DeliveryID)
+		}
+	}
+	return out
+}
+
+// markReceipt sets ok for the first receipt equal to done that is not set:
+// a receipt repeated in one call is settled once, and stale the other times.
+func markReceipt(receipts []store.Receipt, ok []bool, done store.Receipt) {
+	for i, r := range receipts {
+		if r == done && !ok[i] {
+			ok[i] = true
+			return
+		}
+	}
 }
 
 func (s *Store) NackPull(ctx context.Context, q store.PullNack) ([]bool, error) {
