@@ -125,7 +125,7 @@ func (s *Subscription) ApplyDefaults() {
 	if s.MaxConcurrency == 0 {
 		s.MaxConcurrency = DefaultMaxConcurrency
 	}
-	if s.Channel.Timeout == 0 {
+	if s.Channel.Timeout == 0 && s.Channel.Type != "pull" { // nothing is sent to a pull subscription
 		s.Channel.Timeout = Duration(DefaultTimeout)
 	}
 	p := &s.RetryPolicy
