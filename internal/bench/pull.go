@@ -123,11 +123,13 @@ type consumed struct {
 }
 
 // consume runs consumers that pull batches of a subscription's messages
-// (waiting up to wait) and acknowledge them, until want are acknowledged,
-// ctx ends, or nothing came for the stall timeout. Each message's sent_ns
-// goes to received, as it arrives, when set.
+// (waiting up to wait) and acknowledge them, until want arrived, ctx
+// ends, or nothing came for the stall timeout. With received set, each
+// message's sent_ns goes to it as it arrives, and batches are acknowledged
+// in the background, so that the consumer is back in its long poll at once.
 func (e *env) consume(ctx context.Context, sub string, want, consumers int, wait string, received func(sentNs int64, now time.Time)) consumed {
-	var acked atomic.Int64
+	var acked, arrived atomic.Int64
+	var acking sync.WaitGroup
 	var mu sync.Mutex
 	var out consumed
 	fail := func(err error) {
@@ -143,7 +145,7 @@ func (e *env) consume(ctx context.Context, sub string, want, consumers int, wait
 	for range consumers {
 		wg.Go(func() {
 			lastMessage := time.Now()
-			for ctx.Err() == nil && int(acked.Load()) < want && time.Since(lastMessage) < e.r.cfg.Stall {
+			for ctx.Err() == nil && int(arrived.Load()) < want && time.Since(lastMessage) < e.r.cfg.Stall {
 				answer, err := e.api.call(ctx, http.MethodPost, "/v1/subscriptions/"+sub+"/pull", request)
 				now := time.Now()
 				if err != nil {
@@ -175,16 +177,24 @@ func (e *env) consume(ctx context.Context, sub string, want, consumers int, wait
 						}
 					}
 				}
-				n, err := e.ack(ctx, sub, receipts)
-				if err != nil {
-					fail(err)
+				arrived.Add(int64(len(receipts)))
+				ack := func() {
+					n, err := e.ack(ctx, sub, receipts)
+					if err != nil {
+						fail(err)
+					}
+					e.r.prog.set(acked.Add(int64(n)))
 				}
-				acked.Add(int64(n))
-				e.r.prog.set(acked.Load())
+				if received != nil {
+					acking.Go(ack)
+				} else {
+					ack()
+				}
 			}
 		})
 	}
 	wg.Wait()
+	acking.Wait()
 	out.acked = int(acked.Load())
 	return out
 }
