@@ -78,8 +78,6 @@ func NewLeaseToken() string {
 	return pullTokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
-
-
 // pullTokenPrefix marks a lease owner as a consumer's token, apart from
 // the node names that own the dispatcher's leases.
 const pullTokenPrefix = "pull-"
