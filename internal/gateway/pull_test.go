@@ -215,3 +215,36 @@ func TestNackExpiryDeadAndRedrive(t *testing.T) {
 		t.Fatalf("after redrive and ack: %+v, want succeeded on attempt 4", d)
 	}
 }
+
+// TestPullKeepsToTheMonthlyQuota: a partner with monthly_deliveries 2
+// pulls 2 of 3 messages; then its subscription is paused for the quota,
+// and pulling says so.
+func TestPullKeepsToTheMonthlyQuota(t *testing.T) {
+	g := startGateway(t, 20*time.Millisecond)
+	p := &event.Partner{Name: "Acme", SubscribeTypes: []string{"order.*"}, Quotas: event.Quotas{MonthlyDeliveries: 2}}
+	if err := g.CreatePartner(ctx, auth.Admin, p); err != nil {
+		t.Fatal(err)
+	}
+	c := pullSubscription(t, g, func(s *event.Subscription) { s.PartnerID = p.ID })
+	for range 3 {
+		publishAs(t, g, auth.Admin, "order.created", `{}`)
+	}
+	if msgs := c.Pull(t, 10, 0); len(msgs) != 2 {
+		t.Fatalf("pulled %d messages under a quota of 2", len(msgs))
+	}
+	var refused *gateway.PullRefused
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		msgs, err := g.Pull(ctx, auth.Admin, c.SubscriptionID, gateway.PullRequest{})
+		if errors.As(err, &refused) {
+			break // paused for the quota
+		}
+		if err != nil || len(msgs) != 0 {
+			t.Fatalf("over the quota: pulled %d messages, %v", len(msgs), err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription was not paused for the quota")
+		}
+		runtime.Gosched()
+	}
+}
