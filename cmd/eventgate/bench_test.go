@@ -20,7 +20,7 @@ func TestBenchCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out, progress bytes.Buffer
-	cmd := exec.CommandContext(ctx, binary, "bench", "--scenario", "single,backlog,rate", "--events", "300", "--rate", "300", "--duration", "1s",
+	cmd := exec.CommandContext(ctx, binary, "bench", "--scenario", "single,backlog,rate,pull", "--events", "300", "--rate", "300", "--duration", "1s",
 		"--calibrate", "300ms", "--stall", "10s", "--tmp", t.TempDir(), "--json")
 	cmd.Stdout, cmd.Stderr = &out, &progress
 	if err := cmd.Run(); err != nil {
@@ -30,7 +30,7 @@ func TestBenchCommand(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
 	}
-	if rep.Calibration.RequestsPerSec <= 0 || len(rep.Results) != 3 {
+	if rep.Calibration.RequestsPerSec <= 0 || len(rep.Results) != 4 {
 		t.Fatalf("calibration %+v, %d results", rep.Calibration, len(rep.Results))
 	}
 	for _, r := range rep.Results {

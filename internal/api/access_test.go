@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,6 +84,25 @@ func (f *fixture) partnerSubscription(partnerID string) string {
 	return sub.ID
 }
 
+// open is call for a stream: it reads the body only of an answer that is
+// not 200.
+func (f *fixture) open(scope, method, path, _ string) (int, []byte) {
+	req, _ := http.NewRequest(method, f.e.srv.URL+path, nil)
+	if k, ok := f.keys[scope]; ok {
+		req.Header.Set("Authorization", "Bearer "+k)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		return resp.StatusCode, nil
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
 // call sends a request with the named scope's key ("none" sends none).
 func (f *fixture) call(scope, method, path, body string) (int, []byte) {
 	headers := []string{"Authorization", ""}
@@ -101,6 +121,8 @@ func (f *fixture) call(scope, method, path, body string) (int, []byte) {
 // case; routes that delete what they name get a fresh target ({new-...}).
 func TestAccessMatrix(t *testing.T) {
 	f := newFixture(t)
+	var pullA struct{ ID string }
+	f.e.must(201, "POST", "/v1/subscriptions", map[string]any{"name": "pulled", "partner_id": f.partnerA, "channel": map[string]any{"type": "pull"}}, &pullA)
 	type expect struct {
 		method, path, body string
 		// who may call it on partner A's resources (admin always may)
@@ -120,6 +142,10 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/v1/subscriptions/{sub}/resume", "", false, true},
 		{"POST", "/v1/subscriptions/{sub}/rotate-secret", "", false, true},
 		{"POST", "/v1/subscriptions/{sub}/redrive", "", false, true},
+		{"POST", "/v1/subscriptions/{pull}/pull", "", false, true},
+		{"POST", "/v1/subscriptions/{pull}/ack", `{"receipts":["dlv_01M8VW4V3QAWHWYTWZP4VXNSWP.pull-AAAAAAAAAAAAAAAAAAAAAA"]}`, false, true},
+		{"POST", "/v1/subscriptions/{pull}/nack", `{"receipts":["dlv_01M8VW4V3QAWHWYTWZP4VXNSWP.pull-AAAAAAAAAAAAAAAAAAAAAA"]}`, false, true},
+		{"GET", "/v1/subscriptions/{pull}/stream", "", false, true},
 		{"POST", "/v1/filters/test", `{"pattern":{"type":["a"]},"event":{"type":"a"}}`, false, true},
 		{"POST", "/v1/transforms/test", `{"payload_format":"data","event":{"type":"a","data":{"x":1}}}`, false, true},
 		{"GET", "/v1/event-types", "", false, true},
@@ -178,7 +204,7 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	for _, rt := range routes {
 		for _, scope := range []string{"none", "publisher", "partnerB", "partnerA", "admin"} {
-			path := strings.NewReplacer("{evt}", f.evtA, "{sub}", f.subA, "{dlv}", f.dlvA, "{ptn}", f.partnerA, "{src}", f.source, "{rpl}", f.replay).Replace(rt.path)
+			path := strings.NewReplacer("{pull}", pullA.ID, "{evt}", f.evtA, "{sub}", f.subA, "{dlv}", f.dlvA, "{ptn}", f.partnerA, "{src}", f.source, "{rpl}", f.replay).Replace(rt.path)
 			body := strings.ReplaceAll(rt.body, "{sub}", f.subA)
 			for placeholder, create := range fresh {
 				if strings.Contains(path, placeholder) {
@@ -186,7 +212,11 @@ func TestAccessMatrix(t *testing.T) {
 				}
 			}
 			t.Run(fmt.Sprintf("%s %s as %s", rt.method, rt.path, scope), func(t *testing.T) {
-				code, body := f.call(scope, rt.method, path, body)
+				call := f.call
+				if strings.HasSuffix(path, "/stream") {
+					call = f.open // a stream that is let in never ends
+				}
+				code, body := call(scope, rt.method, path, body)
 				allowed := map[string]bool{"admin": true, "publisher": rt.publisher, "partnerA": rt.partnerA}[scope]
 				// Partner B may list (its own things) and use what takes no id, but never A's ids.
 				if scope == "partnerB" && rt.partnerA && !strings.Contains(rt.path, "{") && !strings.Contains(rt.body, "{sub}") {
@@ -223,7 +253,7 @@ func must[T any](v T, err error) T {
 }
 
 func routePattern(path string) string {
-	return strings.NewReplacer("{evt}", "{id}", "{sub}", "{id}", "{dlv}", "{id}", "{ptn}", "{id}", "{src}", "{id}",
+	return strings.NewReplacer("{pull}", "{id}", "{evt}", "{id}", "{sub}", "{id}", "{dlv}", "{id}", "{ptn}", "{id}", "{src}", "{id}",
 		"{new-sub}", "{id}", "{new-ptn}", "{id}", "{new-key}", "{id}", "{new-src}", "{id}", "{rpl}", "{id}", "{new-rpl}", "{id}", "order.created", "{name}").Replace(path)
 }
 

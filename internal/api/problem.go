@@ -55,6 +55,7 @@ func problemFor(r *http.Request, err error) *Problem {
 	var forbidden *gateway.Forbidden
 	var reserved *gateway.ReservedSource
 	var strict *jsonscan.Error
+	var refused *gateway.PullRefused
 	switch {
 	case errors.As(err, &p):
 		return p
@@ -76,6 +77,8 @@ func problemFor(r *http.Request, err error) *Problem {
 		p = newProblem(http.StatusBadRequest, "reserved-source", "The event's "+reserved.Error()+".")
 		p.Errors = []event.FieldError{{Field: "source", Message: "must not start with partner/ or source/: the gateway stamps those on partners' events and on events received through a source"}}
 		return p
+	case errors.As(err, &refused):
+		return newProblem(http.StatusConflict, "not-pullable", refused.Reason)
 	case errors.Is(err, gateway.ErrOverQuota):
 		return newProblem(http.StatusConflict, "over-quota", err.Error()+".")
 	case errors.Is(err, gateway.ErrQuota):

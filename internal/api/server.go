@@ -60,6 +60,10 @@ func New(g *gateway.Gateway) *Server {
 	s.handle("POST", "/v1/subscriptions/{id}/resume", s.resumeSubscription, partners)
 	s.handle("POST", "/v1/subscriptions/{id}/rotate-secret", s.rotateSecret, partners)
 	s.handle("POST", "/v1/subscriptions/{id}/redrive", s.redrive, partners)
+	s.handle("POST", "/v1/subscriptions/{id}/pull", s.pull, partners)
+	s.handle("POST", "/v1/subscriptions/{id}/ack", s.ack, partners)
+	s.handle("POST", "/v1/subscriptions/{id}/nack", s.nack, partners)
+	s.handle("GET", "/v1/subscriptions/{id}/stream", s.stream, partners)
 
 	s.handle("POST", "/v1/filters/test", s.testFilter, partners)
 	s.handle("POST", "/v1/transforms/test", s.testTransform, partners)

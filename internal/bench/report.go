@@ -186,6 +186,19 @@ func judge(rep *Report) {
 					fmt.Sprintf("p99 publish→receive < 20 ms at %.0f events/s", r.Extra["rate_per_s"]),
 					r.Latency.P99 < 20, fmt.Sprintf("%.1f ms", r.Latency.P99)})
 			}
+		case "pull":
+			if batchRate > 0 {
+				v := r.DeliveriesPerSec / batchRate
+				r.Extra["pull_vs_batch_deliveries"] = v
+				r.Targets = append(r.Targets, Target{"drain ≥ 2 × batch deliveries/s", v >= 2, fmt.Sprintf("%.2f × (%.0f/s vs %.0f/s)", v, r.DeliveriesPerSec, batchRate)})
+			} else {
+				r.Targets = append(r.Targets, Target{"drain ≥ 2 × batch deliveries/s; run batch too to compare", false, fmt.Sprintf("%.2f × calibration", r.Ratio)})
+			}
+			if r.Latency != nil {
+				r.Targets = append(r.Targets, Target{
+					fmt.Sprintf("p99 publish→payload in a long poll < 20 ms at %.0f events/s", r.Extra["rate_per_s"]),
+					r.Latency.P99 < 20, fmt.Sprintf("%.1f ms", r.Latency.P99)})
+			}
 		case "filters":
 			v := r.Extra["filtered_vs_unfiltered_publish"]
 			r.Targets = append(r.Targets, Target{"published/s with 10,000 filters ≥ 80% of unfiltered", v >= 0.8, fmt.Sprintf("%.0f%%", 100*v)})

@@ -24,6 +24,7 @@ var scenarios = []scenario{
 	{"slow-endpoint", "a 2 s endpoint beside a fast one: the fast one's latency", runSlowEndpoint},
 	{"backlog", "deliveries pile up while the subscription is paused, then drain", runBacklog},
 	{"rate", "a fixed publish rate: latency without saturation", runRate},
+	{"pull", "4 consumers pull a backlog 100 at a time; a long poll's latency at a fixed rate", runPull},
 }
 
 // ScenarioNames lists the scenarios with what each measures, for help texts.

@@ -33,6 +33,9 @@ type Delivery struct {
 	LastStatusCode int            `json:"last_status_code,omitempty"`
 	CreatedAt      time.Time      `json:"created_at"`
 	UpdatedAt      time.Time      `json:"updated_at"`
+	// Pull says the delivery waits in the store to be pulled (its
+	// subscription's channel is pull), not to be sent by the dispatcher.
+	Pull bool `json:"-"`
 }
 
 // Attempt is one try of a delivery.

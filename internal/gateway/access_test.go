@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/eventgate/eventgate/internal/channel/pull"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -182,6 +183,11 @@ func TestAccessMatrix(t *testing.T) {
 	w := newWorld(t)
 	g := w.g
 	freshSub := func() string { return w.subscribe(w.partnerA, "order.*") }
+	pullA := &event.Subscription{Name: "pulled", PartnerID: w.partnerA, Channel: event.Channel{Type: "pull", Config: &pull.Config{}}, Filter: event.Filter{EventTypes: []string{"order.*"}}}
+	if err := g.CreateSubscription(ctx, auth.Admin, pullA); err != nil {
+		t.Fatal(err)
+	}
+	staleReceipt := []string{store.Receipt{DeliveryID: w.dlvA, Token: store.NewLeaseToken()}.String()}
 	unused := 0 // names event types made to be deleted
 	ops := []struct {
 		name  string
@@ -220,6 +226,12 @@ func TestAccessMatrix(t *testing.T) {
 		}},
 		{"RotateSecret", ownByID, func(who auth.Principal) error { _, err := g.RotateSecret(ctx, who, w.subA); return err }},
 		{"Redrive", ownByID, func(who auth.Principal) error { _, err := g.Redrive(ctx, who, w.subA); return err }},
+		{"Pull", ownByID, func(who auth.Principal) error {
+			_, err := g.Pull(ctx, who, pullA.ID, gateway.PullRequest{})
+			return err
+		}},
+		{"Ack", ownByID, func(who auth.Principal) error { _, err := g.Ack(ctx, who, pullA.ID, staleReceipt); return err }},
+		{"Nack", ownByID, func(who auth.Principal) error { _, err := g.Nack(ctx, who, pullA.ID, staleReceipt, 0); return err }},
 
 		{"ListDeliveries", anyPartner, func(who auth.Principal) error {
 			_, _, err := g.ListDeliveries(ctx, who, store.DeliveryQuery{})

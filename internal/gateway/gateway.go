@@ -102,6 +102,8 @@ type Gateway struct {
 	sourceCounts *sourceCounts
 	quota        *quotaGate
 	readiness    readiness
+	pullWaiters  pullWaiters
+	stopListen   context.CancelFunc // stops listening for other nodes' pull messages
 	// GeneratedAdminKey is set when this start created the first admin key;
 	// it is shown once and never stored.
 	GeneratedAdminKey string
@@ -165,8 +167,9 @@ func Start(ctx context.Context, s store.Store, cfg Config) (*Gateway, error) {
 		Observer:     cfg.Observer,
 	}, s, g.router, kinds.Senders(g.channels))
 	g.cluster = startCluster(g, seen, subs)
-	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.dispatch.Enqueue, cfg.Observer)
+	g.ingest = ingest.New(s, g.router, g.cluster, g.dispatch.Lease, g.handoff, cfg.Observer)
 	g.dispatch.Start()
+	g.listenForPulls()
 	g.sourceCounts = startSourceCounts(s)
 	if err := g.resumeReplays(ctx); err != nil {
 		g.Shutdown(ctx)
@@ -186,6 +189,7 @@ func (g *Gateway) Shutdown(ctx context.Context) {
 		g.ingest.Close(ctx)
 		g.dispatch.Shutdown(ctx)
 		g.sourceCounts.close(ctx)
+		g.stopListen()
 		g.background.Wait()
 	})
 }
@@ -319,8 +323,15 @@ func (g *Gateway) UpdateSubscription(ctx context.Context, who auth.Principal, id
 		return nil, err
 	}
 	before, partnerID, old := s.Filter.EventTypes, s.PartnerID, snapshot(s)
+	wasPull := s.Channel.Type == "pull"
 	edit(s)
 	s.ID, s.PartnerID = id, partnerID // neither is the caller's to change
+	// Its waiting deliveries are either pulled or sent: the kind stays.
+	if (s.Channel.Type == "pull") != wasPull {
+		var p event.Problems
+		p.Add("channel.type", "cannot change between pull and another channel; create a new subscription instead")
+		return nil, p.Err()
+	}
 	if err := g.updateSubscription(ctx, s, before); err != nil {
 		return nil, err
 	}

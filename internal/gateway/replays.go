@@ -201,6 +201,7 @@ func (g *Gateway) replayStep(ctx context.Context, id string) (bool, error) {
 		return false, err
 	}
 	cursor, matched, full := r.Cursor, 0, false
+	pulled := sub.Channel.Type == "pull" // its deliveries wait to be pulled, never sent
 	var deliveries []*event.Delivery
 	for _, a := range page {
 		ok, err := match(a)
@@ -213,14 +214,18 @@ func (g *Gateway) replayStep(ctx context.Context, id string) (bool, error) {
 		cursor = a.Seq
 		if ok {
 			matched++
-			deliveries = append(deliveries, &event.Delivery{ID: event.NewID(event.PrefixDelivery), EventID: a.ID, SubscriptionID: r.SubscriptionID})
+			deliveries = append(deliveries, &event.Delivery{ID: event.NewID(event.PrefixDelivery), EventID: a.ID, SubscriptionID: r.SubscriptionID, Pull: pulled})
 		}
 	}
 	done := !full && len(page) < replayPage
 	if err := g.store.AdvanceReplay(ctx, r, cursor, matched, deliveries, done, time.Now().UTC()); err != nil {
 		return false, err
 	}
-	if len(deliveries) > 0 {
+	switch {
+	case len(deliveries) == 0:
+	case pulled:
+		g.pullWaiters.wake(r.SubscriptionID)
+	default:
 		g.dispatch.Poke()
 	}
 	return done, nil

@@ -3,9 +3,12 @@ package gateway_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/eventgate/eventgate/internal/channel/pull"
 	"github.com/eventgate/eventgate/internal/channel/webhook"
+	"github.com/eventgate/eventgate/internal/gateway/pulltest"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -340,4 +343,31 @@ func TestReplayKeepsLittleAhead(t *testing.T) {
 		once[i] = 2
 	}
 	b.waitReceived(once, ids...)
+}
+
+// TestReplayIntoAPullSubscription: a replay's deliveries to a pull
+// subscription wait to be pulled like live ones, each event once.
+func TestReplayIntoAPullSubscription(t *testing.T) {
+	b := newReplayBench(t)
+	from := time.Now().UTC()
+	first, second := b.publish("order.created", `{"n":1}`), b.publish("order.created", `{"n":2}`)
+	sub := &event.Subscription{Name: "pulled", Channel: event.Channel{Type: "pull", Config: &pull.Config{}}}
+	if err := b.g.CreateSubscription(ctx, auth.Admin, sub); err != nil {
+		t.Fatal(err)
+	}
+	r := &event.Replay{SubscriptionID: sub.ID, From: from, To: time.Now().UTC().Add(time.Second)}
+	if err := b.g.CreateReplay(ctx, auth.Admin, r); err != nil {
+		t.Fatal(err)
+	}
+	consumer := &pulltest.Consumer{G: b.g, Who: auth.Admin, SubscriptionID: sub.ID}
+	var got []string
+	for _, m := range consumer.Drain(t, 2) {
+		got = append(got, m.EventID)
+	}
+	if !slices.Equal(got, []string{first, second}) {
+		t.Fatalf("pulled the events %v, want %s and %s", got, first, second)
+	}
+	if more := consumer.Pull(t, 10, 0); len(more) != 0 {
+		t.Fatalf("pulled %d more after the replay's two", len(more))
+	}
 }

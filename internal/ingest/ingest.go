@@ -190,7 +190,7 @@ func (in *Ingester) route(a *store.Append) error {
 	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
 			ID: event.NewID(event.PrefixDelivery), EventID: a.Event.ID, SubscriptionID: sub.ID,
-			Status: event.Pending, CreatedAt: now,
+			Status: event.Pending, CreatedAt: now, Pull: sub.Channel.Type == "pull",
 		})
 	}
 	return nil
@@ -249,7 +249,7 @@ func (in *Ingester) commit(group []*request, n int) {
 		for _, d := range a.Deliveries {
 			jobs = append(jobs, &store.Job{
 				DeliveryID: d.ID, EventID: d.EventID, SubscriptionID: d.SubscriptionID,
-				Envelope: a.Envelope, TraceParent: a.TraceParent, CycleStart: d.CreatedAt,
+				Envelope: a.Envelope, TraceParent: a.TraceParent, CycleStart: d.CreatedAt, Pull: d.Pull,
 			})
 		}
 	}

@@ -29,6 +29,7 @@ type Store interface {
 	Events
 	Deliveries
 	Dispatch
+	Pull
 	Keys
 	EventTypes
 	Partners
@@ -405,6 +406,9 @@ type Job struct {
 	Attempts      int
 	CycleAttempts int
 	CycleStart    time.Time
+	// Pull says the delivery waits in the store to be pulled: ingest hands
+	// it over for the news, it is not leased to the node.
+	Pull bool
 }
 
 // Outcome settles a job: either an attempt was made (Attempt != nil) and the

@@ -21,7 +21,7 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 			UPDATE deliveries SET lease_owner = @owner, due_at = @until
 			WHERE id = ANY (ARRAY(
 				SELECT id FROM deliveries
-				WHERE due_at <= @now
+				WHERE due_at <= @now AND NOT pull
 				ORDER BY due_at
 				LIMIT @limit
 				FOR UPDATE SKIP LOCKED))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -113,11 +114,15 @@ func (s *Store) appendOnce(ctx context.Context, lease store.Lease, entries []*st
 		// A subscription deleted between routing and this commit loses its
 		// delivery instead of failing everyone's commit. One deleted after
 		// this statement's snapshot fails the foreign key: a race, retried.
-		b.Queue(`INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)
-			SELECT id, event_id, subscription_id, 'pending', created_at, $5, $6, created_at, created_at
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS d(id, event_id, subscription_id, created_at)
+		// A pull delivery is visible at once and leased to nobody.
+		b.Queue(`INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at, pull)
+			SELECT id, event_id, subscription_id, 'pending', created_at, CASE WHEN pull THEN created_at ELSE $5 END,
+				CASE WHEN NOT pull THEN $6 END, created_at, created_at, pull
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $7::boolean[]) AS d(id, event_id, subscription_id, created_at, pull)
 			WHERE EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)`,
-			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner)
+			dl.id, dl.eventID, dl.subscriptionID, dl.createdAt, lease.Until, lease.Owner, dl.pull)
+		// Sent on commit: long polls on every node wake (ListenPull).
+		queuePullNotify(b, dl.pulledSubscriptions())
 	}
 	queueTypeCounts(b, ev.typ, now)
 	err = s.sendBatch(ctx, b)
@@ -185,11 +190,23 @@ func (r *keyRows) add(key, eventID string) {
 type deliveryRows struct {
 	id, eventID, subscriptionID []string
 	createdAt                   []time.Time
+	pull                        []bool
+}
+
+// pulledSubscriptions lists, once each, the subscriptions of pull deliveries.
+func (r *deliveryRows) pulledSubscriptions() []string {
+	var out []string
+	for i, pull := range r.pull {
+		if pull && !slices.Contains(out, r.subscriptionID[i]) {
+			out = append(out, r.subscriptionID[i])
+		}
+	}
+	return out
 }
 
 func (r *deliveryRows) add(d *event.Delivery) {
 	r.id, r.eventID, r.subscriptionID = append(r.id, d.ID), append(r.eventID, d.EventID), append(r.subscriptionID, d.SubscriptionID)
-	r.createdAt = append(r.createdAt, d.CreatedAt)
+	r.createdAt, r.pull = append(r.createdAt, d.CreatedAt), append(r.pull, d.Pull)
 }
 
 func (s *Store) GetEvent(ctx context.Context, id string) (*event.Event, error) {

@@ -70,8 +70,10 @@ func (s *Store) AdvanceReplay(ctx context.Context, r *event.Replay, cursor int64
 	}
 	ids := make([]string, len(deliveries))
 	eventIDs := make([]string, len(deliveries))
+	pull := false // one subscription's deliveries: all pulled, or none
 	for i, d := range deliveries {
 		ids[i], eventIDs[i] = d.ID, d.EventID
+		pull = d.Pull
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := checkAffected(tx.Exec(ctx, `UPDATE replays SET cursor = $1, matched = matched + $2, created = created + $3, status = $4, updated_at = $5
@@ -79,10 +81,10 @@ func (s *Store) AdvanceReplay(ctx context.Context, r *event.Replay, cursor int64
 			return store.ErrConflict // cancelled, or advanced by another node
 		}
 		// Parked (no due time) while the subscription is not active.
-		_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, created_at, updated_at, replay_id)
-			SELECT d.id, d.event_id, s.id, 'pending', $3, CASE WHEN s.status = 'active' THEN $3::timestamptz END, $3, $3, $4
+		_, err := tx.Exec(ctx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, created_at, updated_at, replay_id, pull)
+			SELECT d.id, d.event_id, s.id, 'pending', $3, CASE WHEN s.status = 'active' THEN $3::timestamptz END, $3, $3, $4, $6
 			FROM unnest($1::text[], $2::text[]) AS d(id, event_id) JOIN subscriptions s ON s.id = $5`,
-			ids, eventIDs, now, r.ID, r.SubscriptionID)
+			ids, eventIDs, now, r.ID, r.SubscriptionID, pull)
 		return err
 	})
 }

@@ -6,6 +6,7 @@ package sealed
 
 import (
 	"context"
+	"errors"
 
 	"github.com/eventgate/eventgate/internal/event"
 	"github.com/eventgate/eventgate/internal/secret"
@@ -22,6 +23,14 @@ type Store struct {
 // New wraps inner.
 func New(inner store.Store, box *secret.Box) *Store {
 	return &Store{Store: inner, box: box}
+}
+
+// ListenPull passes store.PullNotifier through, when the inner store is one.
+func (st *Store) ListenPull(ctx context.Context, arrived func(subscriptionID string)) error {
+	if n, ok := st.Store.(store.PullNotifier); ok {
+		return n.ListenPull(ctx, arrived)
+	}
+	return errors.ErrUnsupported
 }
 
 // subscriptionSecrets points at every secret of a subscription.

@@ -17,7 +17,7 @@ func (s *Store) ClaimDue(ctx context.Context, lease store.Lease, now time.Time, 
 		jobs = jobs[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.event_id, d.subscription_id, d.attempts, d.cycle_attempts, d.cycle_start, e.envelope, e.traceparent
 			FROM deliveries d JOIN events e ON e.id = d.event_id
-			WHERE d.due_at <= ? ORDER BY d.due_at LIMIT ?`, micros(now), limit)
+			WHERE d.due_at <= ? AND d.pull = 0 ORDER BY d.due_at LIMIT ?`, micros(now), limit)
 		if err != nil {
 			return err
 		}

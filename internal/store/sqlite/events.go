@@ -96,14 +96,18 @@ func (s *Store) appendEvents(ctx context.Context, lease store.Lease, entries []*
 					continue
 				}
 				c := micros(d.CreatedAt)
-				deliveryRows = append(deliveryRows, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c)
+				if d.Pull { // visible at once, leased to nobody
+					deliveryRows = append(deliveryRows, d.ID, d.EventID, d.SubscriptionID, c, c, nil, c, c, true)
+					continue
+				}
+				deliveryRows = append(deliveryRows, d.ID, d.EventID, d.SubscriptionID, c, micros(lease.Until), lease.Owner, c, c, false)
 			}
 		}
 		if err := s.insertRows(ctx, tx, `INSERT INTO events (id, type, received_at, envelope, publisher, traceparent)`, `(?, ?, ?, ?, ?, ?)`, ``, eventRows); err != nil {
 			return err
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at)`,
-			`(?, ?, ?, 'pending', ?, ?, ?, ?, ?)`, ``, deliveryRows); err != nil {
+		if err := s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, lease_owner, created_at, updated_at, pull)`,
+			`(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`, ``, deliveryRows); err != nil {
 			return err
 		}
 		return s.countEventTypes(ctx, tx, typeCounts, now)

@@ -93,12 +93,12 @@ func (s *Store) AdvanceReplay(ctx context.Context, r *event.Replay, cursor int64
 		if subStatus == string(event.Active) {
 			due = micros(now)
 		}
-		args := make([]any, 0, 8*len(deliveries))
+		args := make([]any, 0, 9*len(deliveries))
 		for _, d := range deliveries {
-			args = append(args, d.ID, d.EventID, d.SubscriptionID, micros(now), due, micros(now), micros(now), r.ID)
+			args = append(args, d.ID, d.EventID, d.SubscriptionID, micros(now), due, micros(now), micros(now), r.ID, d.Pull)
 		}
-		return s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, created_at, updated_at, replay_id)`,
-			`(?, ?, ?, 'pending', ?, ?, ?, ?, ?)`, ``, args)
+		return s.insertRows(ctx, tx, `INSERT INTO deliveries (id, event_id, subscription_id, status, cycle_start, due_at, created_at, updated_at, replay_id, pull)`,
+			`(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`, ``, args)
 	})
 }
 

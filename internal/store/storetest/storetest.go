@@ -49,6 +49,9 @@ func Run(t *testing.T, open Opener) {
 		"Replays":                testReplays,
 		"Health":                 testHealth,
 		"TraceParent":            testTraceParent,
+		"PullLeases":             testPullLeases,
+		"PullExpiryAndNack":      testPullExpiryAndNack,
+		"PullConcurrentLeases":   testPullConcurrentLeases,
 
 		"ConcurrentClaimsAreDisjoint":    testConcurrentClaimsAreDisjoint,
 		"ConcurrentAppendsStoreOnce":     testConcurrentAppendsStoreOnce,
@@ -99,7 +102,7 @@ func newAppend(typ string, subs ...*event.Subscription) *store.Append {
 	for _, sub := range subs {
 		a.Deliveries = append(a.Deliveries, &event.Delivery{
 			ID: event.NewID(event.PrefixDelivery), EventID: e.ID, SubscriptionID: sub.ID,
-			Status: event.Pending, CreatedAt: time.Now().UTC(),
+			Status: event.Pending, CreatedAt: time.Now().UTC(), Pull: sub.Channel.Type == "pull",
 		})
 	}
 	return a
