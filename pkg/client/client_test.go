@@ -448,3 +448,53 @@ func TestReplaysAndAudit(t *testing.T) {
 		t.Fatalf("audit entries for %s: %v, want its creation", sub.ID, actions)
 	}
 }
+
+func TestPullAckNackAndStream(t *testing.T) {
+	ctx := context.Background()
+	c, _ := newClient(t, gatewayURL(t))
+	sub := must[*client.Subscription](t)(c.CreateSubscription(ctx, client.SubscriptionInput{Name: "pulled", Channel: client.Channel{Type: "pull"}}))
+	if sub.Channel.VisibilityTimeout != client.Duration(30*time.Second) {
+		t.Fatalf("pull channel %+v, want the 30s default visibility timeout", sub.Channel)
+	}
+	first := must[*client.Published](t)(c.Publish(ctx, client.EventInput{Type: "order.created", Data: json.RawMessage(`{"n":1}`)}, ""))
+
+	msgs := must[[]client.Message](t)(c.Pull(ctx, sub.ID, client.PullOptions{MaxMessages: 5, Wait: client.Duration(5 * time.Second)}))
+	if len(msgs) != 1 || msgs[0].EventID != first.ID || !strings.Contains(string(msgs[0].Payload), `"n":1`) {
+		t.Fatalf("pulled %+v", msgs)
+	}
+	nacked := must[[]client.ReceiptStatus](t)(c.Nack(ctx, sub.ID, 0, msgs[0].Receipt))
+	if len(nacked) != 1 || nacked[0].Status != "nacked" {
+		t.Fatalf("nack: %+v", nacked)
+	}
+	again := must[[]client.Message](t)(c.Pull(ctx, sub.ID, client.PullOptions{Wait: client.Duration(5 * time.Second)}))
+	if len(again) != 1 || again[0].Attempt != 2 {
+		t.Fatalf("after a nack pulled %+v, want the message again as attempt 2", again)
+	}
+	statuses := must[[]client.ReceiptStatus](t)(c.Ack(ctx, sub.ID, again[0].Receipt, msgs[0].Receipt))
+	if statuses[0].Status != "acked" || statuses[1].Status != "stale" {
+		t.Fatalf("ack of the live and the old receipt: %+v", statuses)
+	}
+
+	second := must[*client.Published](t)(c.Publish(ctx, client.EventInput{Type: "order.created", Data: json.RawMessage(`{"n":2}`)}, ""))
+	streamCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	for m, err := range c.Stream(streamCtx, sub.ID, false) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(m.Payload), `"n":2`) {
+			t.Fatalf("streamed %s, want the second event", m.Payload)
+		}
+		if got := must[[]client.ReceiptStatus](t)(c.Ack(ctx, sub.ID, m.Receipt)); got[0].Status != "acked" {
+			t.Fatalf("ack of a streamed message: %+v", got)
+		}
+		break
+	}
+	waitFor(t, "the second event's delivery to succeed", func() bool {
+		page := must[*client.Page[client.Delivery]](t)(c.ListDeliveries(ctx, client.DeliveryQuery{EventID: second.ID, Status: "succeeded"}))
+		return len(page.Data) == 1
+	})
+	if _, err := c.Pull(ctx, "sub_missing", client.PullOptions{}); !client.IsNotFound(err) {
+		t.Fatalf("pulling a subscription that does not exist: %v, want 404", err)
+	}
+}
