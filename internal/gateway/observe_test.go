@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"github.com/eventgate/eventgate/internal/auth"
+	"github.com/eventgate/eventgate/internal/channel/pull"
 	"github.com/eventgate/eventgate/internal/channel/webhook"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -67,5 +69,48 @@ func TestObserverHearsPublishAttemptAndRejection(t *testing.T) {
 	}
 	if r := seen.Rejections; len(r) != 1 || r[0].SourceID != src.ID || r[0].Reason == "" {
 		t.Errorf("rejections %+v, want one of %s with its reason", r, src.ID)
+	}
+}
+
+// TestObserverHearsPulledTries: an ack and a nack settle a pulled try
+// each, and the observer hears them as the dispatcher's sends are heard.
+func TestObserverHearsPulledTries(t *testing.T) {
+	ctx := context.Background()
+	rec := &observetest.Recorder{}
+	g := startNode(t, sharedStore(t), func(c *Config) { c.Observer = rec })
+	sub := &event.Subscription{Name: "pulled", Channel: event.Channel{Type: "pull", Config: &pull.Config{}}}
+	if err := g.CreateSubscription(ctx, auth.Admin, sub); err != nil {
+		t.Fatal(err)
+	}
+	p, err := g.Prepare(auth.Admin, &event.Event{Type: "order.created", Data: []byte(`{}`)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Publish(ctx, []Prepared{p}); err != nil {
+		t.Fatal(err)
+	}
+	pullOne := func() string {
+		t.Helper()
+		msgs, err := g.Pull(ctx, auth.Admin, sub.ID, PullRequest{Wait: MaxPullWait})
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("pulled %v, %v; want one message", msgs, err)
+		}
+		return msgs[0].Receipt
+	}
+	if _, err := g.Nack(ctx, auth.Admin, sub.ID, []string{pullOne()}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Ack(ctx, auth.Admin, sub.ID, []string{pullOne()}); err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []event.DeliveryStatus
+	for _, a := range rec.Seen().Attempts {
+		if a.SubscriptionID != sub.ID || a.Channel != "pull" {
+			t.Errorf("attempt %+v, want one of the pull subscription", a)
+		}
+		outcomes = append(outcomes, a.Outcome)
+	}
+	if !slices.Equal(outcomes, []event.DeliveryStatus{event.Failed, event.Succeeded}) {
+		t.Fatalf("observed outcomes %v, want failed (the nack) then succeeded (the ack)", outcomes)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/eventgate/eventgate/internal/channel/pull"
+	"github.com/eventgate/eventgate/internal/observe"
 	"log/slog"
 	"sync"
 	"time"
@@ -208,6 +209,7 @@ func (g *Gateway) Ack(ctx context.Context, who auth.Principal, id string, receip
 	if err != nil {
 		return nil, err
 	}
+	g.observePulled(id, ok, event.Succeeded)
 	return receiptStatuses(receipts, ok, "acked"), nil
 }
 
@@ -234,7 +236,19 @@ func (g *Gateway) Nack(ctx context.Context, who auth.Principal, id string, recei
 	if delay == 0 {
 		g.pullWaiters.wake(id)
 	}
+	g.observePulled(id, ok, event.Failed)
 	return receiptStatuses(receipts, ok, "nacked"), nil
+}
+
+// observePulled tells the observer of the tries an ack or nack settled,
+// as the dispatcher does for the sends it settles. A nack that spent the
+// retry policy counts as failed here; the delivery is dead all the same.
+func (g *Gateway) observePulled(subscriptionID string, settled []bool, outcome event.DeliveryStatus) {
+	for _, ok := range settled {
+		if ok {
+			g.cfg.Observer.Attempted(observe.Attempt{SubscriptionID: subscriptionID, Channel: "pull", Outcome: outcome})
+		}
+	}
 }
 
 // checkReceipts parses receipts, adding to p what is wrong with them.
