@@ -224,53 +224,52 @@ func terminalOrDiscard(w *os.File) io.Writer {
 
 // subscriptionsCmd runs `eventgate subscriptions list`.
 func subscriptionsCmd(args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return errors.New("usage: eventgate subscriptions list [--url URL --key KEY --limit N --json]")
-	}
 	fs := flag.NewFlagSet("subscriptions", flag.ContinueOnError)
-	connect := remote(fs)
-	limit := fs.Int("limit", 50, "list at most this many, newest first; 0 lists all")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	c, err := connect()
-	if err != nil {
-		return err
-	}
-	ctx, stop := commandContext()
-	defer stop()
-	subs, err := collect(c.AllSubscriptions(ctx, client.ListOptions{Limit: pageSize(*limit)}), *limit)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(subs)
-	}
-	return printTable("ID\tNAME\tSTATUS\tCHANNEL\tEVENT TYPES\tPARTNER", subs, func(s client.Subscription) []any {
-		types := strings.Join(s.Filter.EventTypes, ",")
-		if types == "" {
-			types = "*"
-		}
-		channel := s.Channel.URL // a webhook is best named by where it goes
-		if channel == "" {
-			channel = s.Channel.Type
-		}
-		return []any{s.ID, s.Name, s.Status, channel, types, orDash(s.PartnerID)}
-	})
+	return listCommand(fs, args, "usage: eventgate subscriptions list [--url URL --key KEY --limit N --json]",
+		func(ctx context.Context, c *client.Client, pageSize int) iter.Seq2[client.Subscription, error] {
+			return c.AllSubscriptions(ctx, client.ListOptions{Limit: pageSize})
+		},
+		"ID\tNAME\tSTATUS\tCHANNEL\tEVENT TYPES\tPARTNER", func(s client.Subscription) []any {
+			types := strings.Join(s.Filter.EventTypes, ",")
+			if types == "" {
+				types = "*"
+			}
+			channel := s.Channel.URL // a webhook is best named by where it goes
+			if channel == "" {
+				channel = s.Channel.Type
+			}
+			return []any{s.ID, s.Name, s.Status, channel, types, orDash(s.PartnerID)}
+		})
 }
 
 // deliveriesCmd runs `eventgate deliveries list`.
 func deliveriesCmd(args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		return errors.New("usage: eventgate deliveries list [--url URL --key KEY --subscription ID --event ID --status S --limit N --json]")
-	}
 	fs := flag.NewFlagSet("deliveries", flag.ContinueOnError)
-	connect := remote(fs)
 	var q client.DeliveryQuery
 	fs.StringVar(&q.SubscriptionID, "subscription", "", "only this subscription's deliveries")
 	fs.StringVar(&q.EventID, "event", "", "only this event's deliveries")
 	fs.StringVar(&q.Status, "status", "", "only deliveries in this status: pending, succeeded, failed or dead")
+	return listCommand(fs, args, "usage: eventgate deliveries list [--url URL --key KEY --subscription ID --event ID --status S --limit N --json]",
+		func(ctx context.Context, c *client.Client, pageSize int) iter.Seq2[client.Delivery, error] {
+			q.Limit = pageSize
+			return c.AllDeliveries(ctx, q)
+		},
+		"ID\tEVENT\tSUBSCRIPTION\tSTATUS\tATTEMPTS\tLAST RESULT\tUPDATED", func(d client.Delivery) []any {
+			last := d.LastError
+			if d.LastStatusCode != 0 && last == "" {
+				last = fmt.Sprint(d.LastStatusCode)
+			}
+			return []any{d.ID, d.EventID, d.SubscriptionID, d.Status, d.AttemptCount, orDash(last), d.UpdatedAt.Local().Format(time.DateTime)}
+		})
+}
+
+// listCommand runs a `list` subcommand: fs's own flags plus --url, --key,
+// --limit and --json; it prints what all lists, as a table or JSON.
+func listCommand[T any](fs *flag.FlagSet, args []string, usage string, all func(context.Context, *client.Client, int) iter.Seq2[T, error], header string, row func(T) []any) error {
+	if len(args) == 0 || args[0] != "list" {
+		return errors.New(usage)
+	}
+	connect := remote(fs)
 	limit := fs.Int("limit", 50, "list at most this many, newest first; 0 lists all")
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -282,21 +281,14 @@ func deliveriesCmd(args []string) error {
 	}
 	ctx, stop := commandContext()
 	defer stop()
-	q.Limit = pageSize(*limit)
-	ds, err := collect(c.AllDeliveries(ctx, q), *limit)
+	items, err := collect(all(ctx, c, pageSize(*limit)), *limit)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return printJSON(ds)
+		return printJSON(items)
 	}
-	return printTable("ID\tEVENT\tSUBSCRIPTION\tSTATUS\tATTEMPTS\tLAST RESULT\tUPDATED", ds, func(d client.Delivery) []any {
-		last := d.LastError
-		if d.LastStatusCode != 0 && last == "" {
-			last = fmt.Sprint(d.LastStatusCode)
-		}
-		return []any{d.ID, d.EventID, d.SubscriptionID, d.Status, d.AttemptCount, orDash(last), d.UpdatedAt.Local().Format(time.DateTime)}
-	})
+	return printTable(header, items, row)
 }
 
 // pageSize asks for no more per page than the listing shows.
