@@ -261,6 +261,7 @@ func validateApplyFile(j []byte) error {
 		}
 	}
 	walk(ve)
+	slices.Sort(msgs)
 	return fmt.Errorf("does not match the file's schema:\n  %s", strings.Join(slices.Compact(msgs), "\n  "))
 }
 
@@ -438,7 +439,7 @@ func diff(prefix string, want, have map[string]any) []change {
 		}
 		wm, wIsMap := w.(map[string]any)
 		hm, hIsMap := h.(map[string]any)
-		if wIsMap && hIsMap && !opaqueKeys[k] {
+		if wIsMap && (hIsMap || h == nil) && !opaqueKeys[k] { // field by field, so that a secret in a new object shows as one
 			changes = append(changes, diff(path+".", wm, hm)...)
 		} else if !reflect.DeepEqual(w, h) && !(empty(w) && empty(h)) {
 			changes = append(changes, change{path: path, from: h, to: w})
