@@ -99,7 +99,6 @@ func applyCmd(args []string) error {
 	connect := remote(fs)
 	var file string
 	fs.StringVar(&file, "f", "", "the file of partners, event types and subscriptions, YAML or JSON (- is stdin; required)")
-	fs.StringVar(&file, "file", "", "the same as -f")
 	dryRun := fs.Bool("dry-run", false, "print the plan only")
 	prune := fs.Bool("prune", false, "also delete the partners, event types and subscriptions the file does not name")
 	detailed := fs.Bool("detailed-exitcode", false, "with --dry-run, exit 2 when the plan is not empty")
@@ -169,12 +168,39 @@ func exportCmd(args []string) error {
 	if *asJSON {
 		return printJSON(doc)
 	}
+	var root yaml.Node
+	if err := root.Encode(doc); err != nil {
+		return err
+	}
+	// In the order a person reads them: the kinds as created, a name first.
+	keysFirst(&root, fileKeys[kindPartner], fileKeys[kindEventType], fileKeys[kindSubscription])
+	for i := 1; i < len(root.Content); i += 2 {
+		for _, item := range root.Content[i].Content {
+			keysFirst(item, "name", "partner")
+		}
+	}
 	enc := yaml.NewEncoder(os.Stdout)
 	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(&root); err != nil {
 		return err
 	}
 	return enc.Close()
+}
+
+// keysFirst moves the keys of the mapping m to its front, in that order.
+func keysFirst(m *yaml.Node, keys ...string) {
+	pairs := make([][]*yaml.Node, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		pairs = append(pairs, m.Content[i:i+2])
+	}
+	rank := func(pair []*yaml.Node) int {
+		if i := slices.Index(keys, pair[0].Value); i >= 0 {
+			return i
+		}
+		return len(keys)
+	}
+	slices.SortStableFunc(pairs, func(a, b []*yaml.Node) int { return rank(a) - rank(b) })
+	m.Content = slices.Concat(pairs...)
 }
 
 // loadApplyFile reads a YAML or JSON file (JSON is YAML), validates it
@@ -484,8 +510,13 @@ func makePlan(desired, current state, prune bool) (*plan, error) {
 	for _, kind := range kinds {
 		for _, label := range sortedKeys(desired[kind]) {
 			want := desired[kind][label]
-			if partner, ok := want.spec["partner"].(string); ok && desired[kindPartner][partner].spec == nil && current[kindPartner][partner].spec == nil {
-				return nil, fmt.Errorf("subscription %s: partner %s is neither in the file nor on the gateway", label, partner)
+			if partner, ok := want.spec["partner"].(string); ok && desired[kindPartner][partner].spec == nil {
+				if prune {
+					return nil, fmt.Errorf("subscription %s: partner %s is not in the file, so --prune would delete it", label, partner)
+				}
+				if current[kindPartner][partner].spec == nil {
+					return nil, fmt.Errorf("subscription %s: partner %s is neither in the file nor on the gateway", label, partner)
+				}
 			}
 			have, exists := current[kind][label]
 			if !exists {

@@ -146,7 +146,7 @@ func testApplyAndExport(t *testing.T, g *gateway) {
 	}
 
 	exported, stderr, code := g.cli("", "export")
-	if code != 0 || strings.Contains(exported, "ptn_") || strings.Contains(exported, "sub_") || strings.Contains(exported, "created_at") || strings.Contains(exported, "status") || !strings.Contains(exported, "order.paid") {
+	if code != 0 || !strings.HasPrefix(exported, "partners:\n  - name: acme\n") || strings.Contains(exported, "ptn_") || strings.Contains(exported, "sub_") || strings.Contains(exported, "created_at") || strings.Contains(exported, "status") || !strings.Contains(exported, "order.paid") {
 		t.Fatalf("export: exit %d, %s\n%s", code, stderr, exported)
 	}
 	if out, code, writes = apply(exported, "-f", "-", "--dry-run", "--prune", "--detailed-exitcode"); out != "no changes\n" || code != 0 || writes != 0 {
