@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
@@ -161,7 +162,7 @@ func exportCmd(args []string) error {
 	for _, kind := range kinds {
 		list := []any{}
 		for _, label := range sortedKeys(current[kind]) {
-			list = append(list, withoutSecrets(current[kind][label].spec))
+			list = append(list, exportable(current[kind][label].spec))
 		}
 		doc[fileKeys[kind]] = list
 	}
@@ -411,22 +412,30 @@ func empty(v any) bool {
 	return false
 }
 
-// withoutSecrets is spec without its redacted secrets, for export.
-func withoutSecrets(spec map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range spec {
-		switch v := v.(type) {
-		case string:
-			if v != redacted {
-				out[k] = v
+// exportable is v without its redacted secrets, and with whole numbers
+// written as such (JSON decoding made every number a float64: 1e+06).
+func exportable(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, field := range v {
+			if field != redacted {
+				out[k] = exportable(field)
 			}
-		case map[string]any:
-			out[k] = withoutSecrets(v)
-		default:
-			out[k] = v
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = exportable(item)
+		}
+		return out
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int64(v)
 		}
 	}
-	return out
+	return v
 }
 
 // change is one field that differs.

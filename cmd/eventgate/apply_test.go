@@ -48,7 +48,7 @@ partners:
   - name: acme
     environments: [prod, test]
     metadata: {tier: gold}
-    quotas: {max_subscriptions: 5, monthly_deliveries: 100000}
+    quotas: {max_subscriptions: 5, monthly_deliveries: 1000000}
     subscribe_types: ["order.*"]
 event_types:
   - name: order.created
@@ -146,7 +146,7 @@ func testApplyAndExport(t *testing.T, g *gateway) {
 	}
 
 	exported, stderr, code := g.cli("", "export")
-	if code != 0 || !strings.HasPrefix(exported, "partners:\n  - name: acme\n") || strings.Contains(exported, "ptn_") || strings.Contains(exported, "sub_") || strings.Contains(exported, "created_at") || strings.Contains(exported, "status") || !strings.Contains(exported, "order.paid") {
+	if code != 0 || !strings.HasPrefix(exported, "partners:\n  - name: acme\n") || !strings.Contains(exported, "monthly_deliveries: 1000000\n") || strings.Contains(exported, "ptn_") || strings.Contains(exported, "sub_") || strings.Contains(exported, "created_at") || strings.Contains(exported, "status") || !strings.Contains(exported, "order.paid") {
 		t.Fatalf("export: exit %d, %s\n%s", code, stderr, exported)
 	}
 	if out, code, writes = apply(exported, "-f", "-", "--dry-run", "--prune", "--detailed-exitcode"); out != "no changes\n" || code != 0 || writes != 0 {
