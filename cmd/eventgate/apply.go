@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -253,7 +254,8 @@ func loadApplyFile(path string) (state, error) {
 	return s, nil
 }
 
-var applySchema = func() *jsonschema.Schema {
+// applySchema is compiled on first use: the other commands need not pay for it.
+var applySchema = sync.OnceValue(func() *jsonschema.Schema {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(applySchemaJSON))
 	if err != nil {
 		panic(err)
@@ -264,7 +266,7 @@ var applySchema = func() *jsonschema.Schema {
 		panic(err)
 	}
 	return c.MustCompile(url)
-}()
+})
 
 // validateApplyFile checks the file against its schema; every violation
 // names its place in the file as a JSON pointer.
@@ -274,7 +276,7 @@ func validateApplyFile(j []byte) error {
 		return err
 	}
 	var ve *jsonschema.ValidationError
-	if err := applySchema.Validate(inst); !errors.As(err, &ve) {
+	if err := applySchema().Validate(inst); !errors.As(err, &ve) {
 		return err
 	}
 	var msgs []string
@@ -583,14 +585,15 @@ func (p *plan) apply(ctx context.Context, c *client.Client, current state) error
 		if a.op == "delete" {
 			r = a.have
 		}
-		if err := p.step(ctx, c, a, partnerIDs); err != nil {
+		if err := applyStep(ctx, c, a, partnerIDs); err != nil {
 			return fmt.Errorf("%s %s %s: %w", a.op, r.kind, r.label, err)
 		}
 	}
 	return nil
 }
 
-func (p *plan) step(ctx context.Context, c *client.Client, a action, partnerIDs map[string]string) error {
+// applyStep carries out one action; partnerIDs learns the partners it creates.
+func applyStep(ctx context.Context, c *client.Client, a action, partnerIDs map[string]string) error {
 	if a.op == "delete" {
 		switch a.have.kind {
 		case kindPartner:
