@@ -172,6 +172,12 @@ func testApplyAndExport(t *testing.T, g *gateway) {
 		t.Fatalf("export wrote a secret:\n%s", exported)
 	}
 
+	subscriptionsOnly := write("subscriptions-only.yaml", v2content[strings.Index(v2content, "\nsubscriptions:"):])
+	if out, code, writes = apply("", "-f", subscriptionsOnly, "--prune"); code != 2 || writes != 0 ||
+		!strings.Contains(out, "subscription acme/acme-orders: partner acme is not in the file, so --prune would delete it") {
+		t.Fatalf("--prune of a partner the file's subscriptions need: exit %d, %d writes\n%s", code, writes, out)
+	}
+
 	// Without --prune, what the file leaves out stays; with it, it goes.
 	withoutPull := write("without-pull.yaml", v2content[:strings.Index(v2content, "  - name: acme-pull")])
 	if out, _, writes = apply("", "-f", withoutPull, "--dry-run"); strings.Contains(out, "delete") || writes != 0 {
