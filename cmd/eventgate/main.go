@@ -20,6 +20,9 @@ Usage:
   eventgate publish [flags]  publish one event (flags or stdin) or a JSONL file of them to a running gateway
   eventgate subscriptions list, eventgate deliveries list [flags]
                              list a running gateway's subscriptions or deliveries, as a table or --json
+  eventgate apply -f FILE [--dry-run] [--prune]
+                             create or update partners, event types and subscriptions as a YAML or JSON file says, after printing the plan
+  eventgate export [--json]  write a running gateway's partners, event types and subscriptions in apply's format (no secrets)
   eventgate replay [flags]   re-deliver archived events of a window to a subscription, with progress
   eventgate backup --to FILE [--data DIR]     copy the embedded store, also while it serves
   eventgate restore --from FILE [--data DIR]  put a backup in place (--force replaces a database)
@@ -58,6 +61,10 @@ func main() {
 		err = subscriptionsCmd(args)
 	case "deliveries":
 		err = deliveriesCmd(args)
+	case "apply":
+		err = applyCmd(args)
+	case "export":
+		err = exportCmd(args)
 	case "replay":
 		err = replayCmd(args)
 	case "backup":
