@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,39 @@ func (s *Server) pull(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": msgs})
+	writeMessages(w, msgs)
+}
+
+// writeMessages writes a pull's answer as writeJSON would, but with each
+// payload's bytes as they are: the gateway made sure they are JSON, and
+// encoding/json would check and compact every payload again, a tenth of
+// a drain's CPU.
+func writeMessages(w http.ResponseWriter, msgs []*gateway.Message) {
+	size := 16
+	for _, m := range msgs {
+		size += len(m.Payload) + 160
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, `{"data":[`...)
+	for i, m := range msgs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(append(buf, `{"receipt":`...), m.Receipt)
+		buf = appendJSONString(append(buf, `,"delivery_id":`...), m.DeliveryID)
+		buf = appendJSONString(append(buf, `,"event_id":`...), m.EventID)
+		buf = strconv.AppendInt(append(buf, `,"attempt":`...), int64(m.Attempt), 10)
+		buf = append(append(append(buf, `,"payload":`...), m.Payload...), '}')
+	}
+	buf = append(buf, "]}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf)
+}
+
+func appendJSONString(buf []byte, s string) []byte {
+	quoted, _ := json.Marshal(s) // a string always encodes
+	return append(buf, quoted...)
 }
 
 func (s *Server) ack(w http.ResponseWriter, r *http.Request) {

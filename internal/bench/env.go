@@ -139,6 +139,16 @@ func (e *env) markCPU() {
 	}
 }
 
+// gatewayCPU is the CPU the gateway process has used so far, and whether
+// it could be read: to split one scenario's CPU between its phases.
+func (e *env) gatewayCPU() (time.Duration, bool) {
+	if e.gatewayPID == 0 {
+		return 0, false
+	}
+	u, err := readProc(e.gatewayPID)
+	return u.CPU, err == nil
+}
+
 // usage fills in what the gateway process spent since markCPU.
 func (e *env) usage(res *Result) {
 	if e.gatewayPID == 0 {

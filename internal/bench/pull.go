@@ -36,7 +36,9 @@ func runPull(ctx context.Context, r *runner) (*Result, error) {
 		e.markCPU()
 		e.r.prog.phase(label+": draining", int64(pub.Acked))
 		drainStart := time.Now()
+		cpuBeforeDrain, _ := e.gatewayCPU()
 		drained := e.consume(ctx, backlog, pub.Acked, pullConsumers, "1s", nil)
+		cpuAfterDrain, cpuRead := e.gatewayCPU()
 		drainSeconds := time.Since(drainStart).Seconds()
 		e.r.prog.done()
 
@@ -48,6 +50,11 @@ func runPull(ctx context.Context, r *runner) (*Result, error) {
 		}
 		if drainSeconds > 0 {
 			res.DeliveriesPerSec = float64(drained.acked) / drainSeconds
+		}
+		// gateway_cpu_us_per_delivery also holds the long-poll phase below,
+		// whose events are not among the drained deliveries: each phase apart.
+		if cpuRead && drained.acked > 0 {
+			res.Extra["drain_gateway_cpu_us_per_delivery"] = float64((cpuAfterDrain - cpuBeforeDrain).Microseconds()) / float64(drained.acked)
 		}
 		if missing := pub.Acked - drained.acked; missing > 0 {
 			res.Errors += missing
@@ -81,6 +88,9 @@ func runPull(ctx context.Context, r *runner) (*Result, error) {
 		case <-time.After(r.cfg.Stall):
 			stopPolling()
 			c = <-got
+		}
+		if cpuAfterRate, ok := e.gatewayCPU(); ok && cpuRead && ratePub.Acked > 0 {
+			res.Extra["rate_gateway_cpu_us_per_event"] = float64((cpuAfterRate - cpuAfterDrain).Microseconds()) / float64(ratePub.Acked)
 		}
 		res.Errors += ratePub.errors() + c.errors
 		if c.acked < ratePub.Acked {

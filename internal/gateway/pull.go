@@ -161,7 +161,7 @@ func (g *Gateway) lease(ctx context.Context, sub *event.Subscription, limit int,
 	var unrenderable []store.Receipt
 	for _, m := range leased {
 		body, _, err := shape.Render(m.Envelope)
-		if err == nil && !json.Valid(body) {
+		if err == nil && !shape.RendersJSON() && !json.Valid(body) {
 			body, err = json.Marshal(string(body)) // a template that renders text: the payload is that string
 		}
 		if err != nil {

@@ -107,6 +107,19 @@ func TestPulledPayloadIsWhatAWebhookCarries(t *testing.T) {
 	}
 }
 
+// TestPulledTextIsAJSONString: a template that renders text is pulled as
+// that text in a JSON string, for the answer to stay JSON.
+func TestPulledTextIsAJSONString(t *testing.T) {
+	g := startGateway(t, 20*time.Millisecond)
+	pulled := pullSubscription(t, g, func(s *event.Subscription) {
+		s.Transform = &event.Transform{InputPaths: map[string]string{"order": "$.data.order_id"}, Template: `order <order> created`}
+	})
+	publishAs(t, g, auth.Admin, "order.created", `{"order_id": 42}`)
+	if got := pulled.Drain(t, 1)[0].Payload; string(got) != `"order 42 created"` {
+		t.Fatalf("pulled %s, want the text as a JSON string", got)
+	}
+}
+
 // TestLongPollWakesOnPublish: a waiting pull answers when an event is
 // published, not when its wait runs out or the store is polled (here
 // never, within the test).

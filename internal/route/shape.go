@@ -43,6 +43,11 @@ func CompileShape(s *event.Subscription) (*Shape, error) {
 	return &Shape{transform: t}, nil
 }
 
+// RendersJSON says every body Render returns is JSON by construction: the
+// payload formats cut or build it from a valid envelope; only a
+// transform's template can render text.
+func (s *Shape) RendersJSON() bool { return s.transform == nil }
+
 // Render returns the body and its Content-Type.
 func (s *Shape) Render(envelope []byte) ([]byte, string, error) {
 	if s.transform != nil {

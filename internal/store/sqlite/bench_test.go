@@ -129,3 +129,43 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkPullLeaseAck stores events with one pull delivery each, then
+// leases them 100 at a time and acknowledges each lease, as a pulling
+// consumer does: the store's whole cost of one pulled delivery.
+func BenchmarkPullLeaseAck(b *testing.B) {
+	ctx := context.Background()
+	s, sub := openBench(b)
+	lease := store.Lease{Owner: "bench", Until: time.Now().Add(time.Hour)}
+	const pull = 100
+	b.ReportAllocs()
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		entries := benchEntries(sub, pull)
+		for _, a := range entries {
+			a.Deliveries[0].Pull = true
+		}
+		if err := s.AppendEvents(ctx, lease, entries); err != nil {
+			b.Fatal(err)
+		}
+		start := cpuTime()
+		b.StartTimer()
+		now := time.Now()
+		msgs, err := s.LeasePull(ctx, store.PullLease{SubscriptionID: sub.ID, Limit: pull, Now: now, Until: now.Add(time.Minute)})
+		if err != nil || len(msgs) != pull {
+			b.Fatalf("leased %d of %d: %v", len(msgs), pull, err)
+		}
+		receipts := make([]store.Receipt, len(msgs))
+		for i, m := range msgs {
+			receipts[i] = m.Receipt
+		}
+		acked, err := s.AckPull(ctx, sub.ID, receipts, now)
+		if err != nil || !acked[pull-1] {
+			b.Fatalf("ack: %v %v", acked, err)
+		}
+		cpu += cpuTime() - start
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*pull), "µs/delivery")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*pull), "cpu-µs/delivery")
+}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"strings"
+	"encoding/json"
 	"time"
 
 	"github.com/eventgate/eventgate/internal/event"
@@ -99,8 +99,7 @@ func (s *Store) leasePullOnce(ctx context.Context, tx *sql.Tx, q store.PullLease
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	fresh := make([]any, 0, len(cands)+2) // the lease's values, then the ids of those leased as they are
-	fresh = append(fresh, q.Token, micros(q.Until))
+	var fresh []string // the ids of those leased as they are
 	for _, c := range cands {
 		if !c.expired {
 			fresh = append(fresh, c.DeliveryID)
@@ -126,8 +125,12 @@ func (s *Store) leasePullOnce(ctx context.Context, tx *sql.Tx, q store.PullLease
 			return nil, 0, err
 		}
 	}
-	if n := len(fresh) - 2; n > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner = ?, due_at = ? WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, fresh...); err != nil {
+	if len(fresh) > 0 {
+		lease, err := s.prepared(ctx, tx, `UPDATE deliveries SET lease_owner = ?, due_at = ? WHERE id IN (SELECT value FROM json_each(?))`)
+		if err != nil {
+			return nil, 0, err
+		}
+		if _, err := lease.ExecContext(ctx, q.Token, micros(q.Until), jsonList(fresh)); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -145,12 +148,15 @@ func (s *Store) AckPull(ctx context.Context, subscriptionID string, receipts []s
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(acked)
 		var attemptRows []any
+		ack, err := s.prepared(ctx, tx, `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
+			last_error = '', last_status_code = 0, due_at = NULL, lease_owner = NULL, updated_at = ?
+			WHERE subscription_id = ? AND pull = 1 AND lease_owner = ? AND id IN (SELECT value FROM json_each(?)) RETURNING id`)
+		if err != nil {
+			return err
+		}
 		// One update per lease token: a pull's messages share one.
 		for token, ids := range receiptsByToken(receipts) {
-			args := append([]any{micros(now), subscriptionID, token}, ids...)
-			rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, cycle_attempts = cycle_attempts + 1,
-				last_error = '', last_status_code = 0, due_at = NULL, lease_owner = NULL, updated_at = ?
-				WHERE subscription_id = ? AND pull = 1 AND lease_owner = ? AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) RETURNING id`, args...)
+			rows, err := ack.QueryContext(ctx, micros(now), subscriptionID, token, jsonList(ids))
 			if err != nil {
 				return err
 			}
@@ -174,9 +180,17 @@ func (s *Store) AckPull(ctx context.Context, subscriptionID string, receipts []s
 	return acked, err
 }
 
+// jsonList is ids as a JSON array, for json_each: one statement, prepared
+// once, for any number of ids, where an IN list of placeholders is parsed
+// again for every pull.
+func jsonList(ids []string) string {
+	list, _ := json.Marshal(ids) // strings always encode
+	return string(list)
+}
+
 // receiptsByToken groups the delivery ids of receipts by lease token, each id once.
-func receiptsByToken(receipts []store.Receipt) map[string][]any {
-	out := map[string][]any{}
+func receiptsByToken(receipts []store.Receipt) map[string][]string {
+	out := map[string][]string{}
 	seen := map[store.Receipt]bool{}
 	for _, r := range receipts {
 		if !seen[r] {

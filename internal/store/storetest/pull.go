@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"github.com/eventgate/eventgate/internal/channel/pull"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -107,6 +108,30 @@ func testPullLeases(t *testing.T, s store.Store) {
 	}
 	if d := wantStatus(t, s, first[1].DeliveryID, event.Succeeded); d.Attempts != 2 {
 		t.Fatalf("delivery has %d attempts, want 2", d.Attempts)
+	}
+}
+
+// testPullAckOfManyMessages: one ack settles every message of a pull, each
+// with one attempt.
+func testPullAckOfManyMessages(t *testing.T, s store.Store) {
+	sub := newPullSubscription(t, s, 0)
+	node := store.Lease{Owner: "node-a", Until: time.Now().Add(time.Minute)}
+	for range 5 {
+		publish(t, s, node, "order.created", sub)
+	}
+	now := time.Now()
+	msgs := lease(t, s, sub, 10, now, 30*time.Second)
+	if len(msgs) != 5 {
+		t.Fatalf("leased %d messages, want 5", len(msgs))
+	}
+	acked, err := s.AckPull(ctx, sub.ID, receiptsOf(msgs), now.Add(time.Second))
+	if err != nil || !slices.Equal(acked, []bool{true, true, true, true, true}) {
+		t.Fatalf("AckPull = %v, %v; want the 5 receipts acked", acked, err)
+	}
+	for _, m := range msgs {
+		if d := wantStatus(t, s, m.DeliveryID, event.Succeeded); d.Attempts != 1 {
+			t.Fatalf("acked delivery has %d attempts, want 1", d.Attempts)
+		}
 	}
 }
 
