@@ -71,6 +71,31 @@ type Receipt struct {
 	Token      string
 }
 
+// DistinctReceipts returns receipts without their repeats, in order.
+func DistinctReceipts(receipts []Receipt) []Receipt {
+	seen := make(map[Receipt]bool, len(receipts))
+	out := make([]Receipt, 0, len(receipts))
+	for _, r := range receipts {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// MarkSettled sets ok for the first receipt equal to done that is not set:
+// a receipt repeated in one ack or nack is settled once, and answered
+// stale the other times, on every store.
+func MarkSettled(receipts []Receipt, ok []bool, done Receipt) {
+	for i, r := range receipts {
+		if r == done && !ok[i] {
+			ok[i] = true
+			return
+		}
+	}
+}
+
 // NewLeaseToken makes an unguessable lease token.
 func NewLeaseToken() string {
 	b := make([]byte, 16)

@@ -111,7 +111,7 @@ func (s *Store) AckPull(ctx context.Context, subscriptionID string, receipts []s
 		}
 		b := &pgx.Batch{}
 		for _, r := range done {
-			markReceipts(receipts, acked, r)
+			store.MarkSettled(receipts, acked, r)
 			queuePullAttempt(b, r.DeliveryID, now, "")
 		}
 		if b.Len() == 0 {
@@ -145,7 +145,7 @@ func (s *Store) NackPull(ctx context.Context, q store.PullNack) ([]bool, error) 
 		}
 		b := &pgx.Batch{}
 		for _, l := range held {
-			markReceipts(q.Receipts, nacked, l.Receipt)
+			store.MarkSettled(q.Receipts, nacked, l.Receipt)
 			status := store.PullFailure(q.Policy, l.cycleAttempts+1, l.cycleStart, q.Now)
 			var visible *time.Time
 			if status == event.Failed {
@@ -164,20 +164,13 @@ func (s *Store) NackPull(ctx context.Context, q store.PullNack) ([]bool, error) 
 	return nacked, err
 }
 
+// receiptColumns are the distinct receipts as two columns: a receipt
+// repeated in one call is settled once.
 func receiptColumns(receipts []store.Receipt) (ids, tokens []string) {
-	for _, r := range receipts {
+	for _, r := range store.DistinctReceipts(receipts) {
 		ids, tokens = append(ids, r.DeliveryID), append(tokens, r.Token)
 	}
 	return ids, tokens
-}
-
-// markReceipts sets ok for the receipts equal to done.
-func markReceipts(receipts []store.Receipt, ok []bool, done store.Receipt) {
-	for i, r := range receipts {
-		if r == done {
-			ok[i] = true
-		}
-	}
 }
 
 // pullChannel is the NOTIFY channel that names subscriptions whose pull

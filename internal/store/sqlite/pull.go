@@ -166,7 +166,7 @@ func (s *Store) AckPull(ctx context.Context, subscriptionID string, receipts []s
 					rows.Close()
 					return err
 				}
-				markReceipt(receipts, acked, store.Receipt{DeliveryID: id, Token: token})
+				store.MarkSettled(receipts, acked, store.Receipt{DeliveryID: id, Token: token})
 				attemptRows = append(attemptRows, event.NewID(event.PrefixAttempt), id, micros(now), 0, 0, "", "")
 			}
 			rows.Close()
@@ -199,17 +199,6 @@ func receiptsByToken(receipts []store.Receipt) map[string][]string {
 		}
 	}
 	return out
-}
-
-// markReceipt sets ok for the first receipt equal to done that is not set:
-// a receipt repeated in one call is settled once, and stale the other times.
-func markReceipt(receipts []store.Receipt, ok []bool, done store.Receipt) {
-	for i, r := range receipts {
-		if r == done && !ok[i] {
-			ok[i] = true
-			return
-		}
-	}
 }
 
 func (s *Store) NackPull(ctx context.Context, q store.PullNack) ([]bool, error) {

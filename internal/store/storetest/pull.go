@@ -135,6 +135,36 @@ func testPullAckOfManyMessages(t *testing.T, s store.Store) {
 	}
 }
 
+// testPullRepeatedReceipts: a receipt sent twice in one ack or nack is
+// settled once, with one attempt, and the repeat is answered stale.
+func testPullRepeatedReceipts(t *testing.T, s store.Store) {
+	sub := newPullSubscription(t, s, 0)
+	node := store.Lease{Owner: "node-a", Until: time.Now().Add(time.Minute)}
+	publish(t, s, node, "order.created", sub)
+	publish(t, s, node, "order.created", sub)
+	now := time.Now()
+	msgs := lease(t, s, sub, 2, now, 30*time.Second)
+	if len(msgs) != 2 {
+		t.Fatalf("leased %d messages, want 2", len(msgs))
+	}
+	nackTwice := append(receiptsOf(msgs[:1]), receiptsOf(msgs[:1])...)
+	nacked, err := s.NackPull(ctx, store.PullNack{SubscriptionID: sub.ID, Receipts: nackTwice, Now: now, VisibleAt: now.Add(time.Hour), Policy: sub.RetryPolicy})
+	if err != nil || !slices.Equal(nacked, []bool{true, false}) {
+		t.Fatalf("NackPull of a receipt twice = %v, %v; want it nacked once, then stale", nacked, err)
+	}
+	if d := wantStatus(t, s, msgs[0].DeliveryID, event.Failed); d.Attempts != 1 {
+		t.Fatalf("a receipt nacked twice in one call made %d attempts, want 1", d.Attempts)
+	}
+	ackTwice := append(receiptsOf(msgs[1:]), receiptsOf(msgs[1:])...)
+	acked, err := s.AckPull(ctx, sub.ID, ackTwice, now.Add(time.Second))
+	if err != nil || !slices.Equal(acked, []bool{true, false}) {
+		t.Fatalf("AckPull of a receipt twice = %v, %v; want it acked once, then stale", acked, err)
+	}
+	if d := wantStatus(t, s, msgs[1].DeliveryID, event.Succeeded); d.Attempts != 1 {
+		t.Fatalf("a receipt acked twice in one call made %d attempts, want 1", d.Attempts)
+	}
+}
+
 // testPullExpiryAndNack: a nack hides a message for its delay and counts
 // as a failed try; an expired lease does too; the retry policy makes it
 // dead, and redrive makes it visible again.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		"Health":                 testHealth,
 		"TraceParent":            testTraceParent,
 		"PullLeases":             testPullLeases,
+		"PullRepeatedReceipts":   testPullRepeatedReceipts,
 		"PullAckOfManyMessages":  testPullAckOfManyMessages,
 		"PullExpiryAndNack":      testPullExpiryAndNack,
 		"PullConcurrentLeases":   testPullConcurrentLeases,
