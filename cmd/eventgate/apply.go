@@ -98,15 +98,17 @@ func subscriptionLabel(partner, name string) string {
 
 func applyCmd(args []string) error {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	connect := remote(fs)
+	start := remote(fs)
 	var file string
 	fs.StringVar(&file, "f", "", "the file of partners, event types and subscriptions, YAML or JSON (- is stdin; required)")
 	dryRun := fs.Bool("dry-run", false, "print the plan only")
 	prune := fs.Bool("prune", false, "also delete the partners, event types and subscriptions the file does not name")
 	detailed := fs.Bool("detailed-exitcode", false, "with --dry-run, exit 2 when the plan is not empty")
-	if err := parseFlags(fs, args); err != nil {
+	ctx, c, stop, err := start(args)
+	if err != nil {
 		return err
 	}
+	defer stop()
 	if file == "" {
 		return errors.New("usage: eventgate apply -f FILE [--dry-run [--detailed-exitcode]] [--prune] [--url URL --key KEY]")
 	}
@@ -114,12 +116,6 @@ func applyCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := connect()
-	if err != nil {
-		return err
-	}
-	ctx, stop := commandContext()
-	defer stop()
 	current, err := readState(ctx, c)
 	if err != nil {
 		return err
@@ -144,16 +140,12 @@ func applyCmd(args []string) error {
 
 func exportCmd(args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	connect := remote(fs)
+	start := remote(fs)
 	asJSON := fs.Bool("json", false, "write JSON instead of YAML")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := connect()
+	ctx, c, stop, err := start(args)
 	if err != nil {
 		return err
 	}
-	ctx, stop := commandContext()
 	defer stop()
 	current, err := readState(ctx, c)
 	if err != nil {

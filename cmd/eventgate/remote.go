@@ -24,14 +24,18 @@ import (
 
 // The commands in this file talk to a running gateway through pkg/client.
 
-// remote adds --url and --key to fs and returns the client they make,
-// once fs is parsed. Every command that talks to the gateway reads them
+// remote adds --url and --key to fs and returns what starts a command
+// that talks to the gateway: it parses args, makes the client and a
+// context that Ctrl-C cancels. Every such command reads --url and --key
 // from the same EVENTGATE_URL and EVENTGATE_KEY, whatever its own flags'
 // variables are called: they name one gateway, whichever command asks.
-func remote(fs *flag.FlagSet) func() (*client.Client, error) {
+func remote(fs *flag.FlagSet) func(args []string) (context.Context, *client.Client, context.CancelFunc, error) {
 	url := fs.String("url", "http://127.0.0.1:8080", "the gateway's base URL (env EVENTGATE_URL)")
 	key := fs.String("key", "", "an API key of the gateway (env EVENTGATE_KEY; required)")
-	return func() (*client.Client, error) {
+	return func(args []string) (context.Context, *client.Client, context.CancelFunc, error) {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, nil, nil, err
+		}
 		given := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 		for name, value := range map[string]*string{"url": url, "key": key} {
@@ -40,15 +44,11 @@ func remote(fs *flag.FlagSet) func() (*client.Client, error) {
 			}
 		}
 		if *key == "" {
-			return nil, errors.New("--key (or EVENTGATE_KEY) is required: an API key of the gateway at " + *url)
+			return nil, nil, nil, errors.New("--key (or EVENTGATE_KEY) is required: an API key of the gateway at " + *url)
 		}
-		return client.New(*url, *key), nil
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		return ctx, client.New(*url, *key), stop, nil
 	}
-}
-
-// commandContext is cancelled by Ctrl-C.
-func commandContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
 // publishCmd runs `eventgate publish`: one event from flags (data from
@@ -56,7 +56,7 @@ func commandContext() (context.Context, context.CancelFunc) {
 // JSONL file.
 func publishCmd(args []string) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
-	connect := remote(fs)
+	start := remote(fs)
 	file := fs.String("file", "", "publish every event of this JSONL file (one envelope a line; - is stdin), in batches")
 	typ := fs.String("type", "", "the event's type; without it stdin holds the whole envelope")
 	data := fs.String("data", "", "the event's data as JSON or @file; default: read from stdin")
@@ -67,14 +67,10 @@ func publishCmd(args []string) error {
 	idemKey := fs.String("idempotency-key", "", "a repeat with this key within 24 h answers the original id and stores nothing")
 	batchSize := fs.Int("batch-size", 500, "events per request with --file (at most 500)")
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := connect()
+	ctx, c, stop, err := start(args)
 	if err != nil {
 		return err
 	}
-	ctx, stop := commandContext()
 	defer stop()
 	if *file != "" {
 		return publishFile(ctx, c, *file, *batchSize, *idemKey, *asJSON)
@@ -269,17 +265,13 @@ func listCommand[T any](fs *flag.FlagSet, args []string, usage string, all func(
 	if len(args) == 0 || args[0] != "list" {
 		return errors.New(usage)
 	}
-	connect := remote(fs)
+	start := remote(fs)
 	limit := fs.Int("limit", 50, "list at most this many, newest first; 0 lists all")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	c, err := connect()
+	ctx, c, stop, err := start(args[1:])
 	if err != nil {
 		return err
 	}
-	ctx, stop := commandContext()
 	defer stop()
 	items, err := collect(all(ctx, c, pageSize(*limit)), *limit)
 	if err != nil {

@@ -17,20 +17,18 @@ import (
 // its deliveries are done. Interrupting it leaves the replay running.
 func replayCmd(args []string) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	connect := remote(fs)
+	start := remote(fs)
 	sub := fs.String("subscription", "", "the subscription to replay into (sub_...)")
 	from := fs.String("from", "", "start of the window, RFC 3339 (2026-01-02T15:04:05Z): events received at or after it")
 	to := fs.String("to", "", "end of the window, RFC 3339: events received before it (default: now)")
 	types := fs.String("event-types", "", "comma-separated event type globs that narrow the subscription's filter")
 	pattern := fs.String("pattern", "", "an event pattern (JSON) that narrows the subscription's filter")
 	poll := fs.Duration("poll", 500*time.Millisecond, "how often progress is read")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := connect()
+	ctx, c, stop, err := start(args)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	in := client.ReplayInput{SubscriptionID: *sub, To: time.Now().UTC()}
 	if in.From, err = time.Parse(time.RFC3339Nano, *from); err != nil {
 		return fmt.Errorf("--from must be an RFC 3339 time such as 2026-01-02T15:04:05Z: %w", err)
@@ -46,8 +44,6 @@ func replayCmd(args []string) error {
 	if *pattern != "" {
 		in.Pattern = json.RawMessage(*pattern)
 	}
-	ctx, stop := commandContext()
-	defer stop()
 	r, err := c.CreateReplay(ctx, in)
 	if err != nil {
 		return err
